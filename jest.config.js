@@ -1,6 +1,6 @@
 // Three projects, run in this order by `npm test`: unit (pure lib), integration (lib, nodes and emulators
 // over real HTTP on loopback), e2e (a real n8n process with the packed package installed).
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.check.json', isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.check.json' }] };
 const project = (name, extra = {}) => ({
 	displayName: name,
 	testEnvironment: 'node',
