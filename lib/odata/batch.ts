@@ -230,10 +230,13 @@ export function decodeBatchResponse(response: HttpResponse, batch: EncodedBatch,
 		const item = batch.items[itemIndex];
 		results.push(...(isChangeset(item) ? decodeChangeset(part, operations, options) : [responseResult(part, operations[0], options)]));
 	});
-	const stoppedBy = [...results].reverse().find((result) => result.outcome === 'failed');
+	// A server that stops at an error answers that request last; anything else means the response was cut short.
+	const last = results[results.length - 1];
+	const stoppedBy = last?.outcome === 'failed' ? last : undefined;
+	const culprit = stoppedBy?.changesetFailure?.failedContentId ?? stoppedBy?.contentId;
 	const reason = stoppedBy
-		? `not executed: the batch stopped after request ${stoppedBy.contentId} failed` +
-			` (HTTP ${(stoppedBy as BatchResponseResult).status}); send Prefer: odata.continue-on-error to run the rest`
+		? `not executed: the batch stopped after request ${culprit} failed` +
+			` (HTTP ${stoppedBy.status}); send Prefer: odata.continue-on-error to run the rest`
 		: 'not executed: the batch response ended before reaching this request';
 	for (const operations of byItem.slice(parts.length)) {
 		for (const operation of operations) results.push(notExecuted(operation, reason));
@@ -289,7 +292,8 @@ function decodeChangeset(part: MimePart, operations: readonly BatchOperation[], 
 	}
 	// A failed changeset is answered with one response for all its requests (OData 4.0, 11.7.4).
 	const culpritId = partContentId(part);
-	const culprit = operations.find((operation) => operation.contentId === culpritId);
+	const culprit =
+		operations.find((operation) => operation.contentId === culpritId) ?? (operations.length === 1 ? operations[0] : undefined);
 	const entities = new Set(operations.map((operation) => operation.request.entity));
 	const anonymous = culprit ? undefined : { entity: entities.size === 1 ? operations[0].request.entity : undefined };
 	const shared = responseResult(part, culprit ?? operations[0], options, anonymous);

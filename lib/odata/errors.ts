@@ -56,6 +56,16 @@ export class ODataError extends Error {
 		this.retryAfterMs = details.retryAfterMs;
 		this.transient = details.transient;
 	}
+
+	/** Errors are journaled and shown in n8n items; JSON.stringify of an Error would drop the message. */
+	toJSON(): Record<string, unknown> {
+		const { name, message, system, entity, key, status, serverCode, serverMessage, innerMessage, innerType, retryAfterMs, transient } = this;
+		return Object.fromEntries(
+			Object.entries({ name, message, system, entity, key, status, serverCode, serverMessage, innerMessage, innerType, retryAfterMs, transient }).filter(
+				([, value]) => value !== undefined,
+			),
+		);
+	}
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {

@@ -645,3 +645,70 @@ describe('decodeBatchResponse: robustness', () => {
 		);
 	});
 });
+
+describe('decodeBatchResponse: stop reasons', () => {
+	const items: BatchItem[] = [
+		{ method: 'GET', url: 'A' },
+		{ changeset: [{ method: 'POST', url: 'B', body: {}, entity: 'B' }, { method: 'POST', url: 'C', body: {}, entity: 'C' }] },
+		{ method: 'GET', url: 'D' },
+	];
+	const encoded = () => encodeBatch(items, { serviceRoot: DV_ROOT, newId: ids('b', 'c') });
+
+	it('names the changeset culprit when a failed changeset stopped the batch', () => {
+		const body = crlf(
+			'--r',
+			'Content-Type: application/http',
+			'',
+			'HTTP/1.1 200 OK',
+			'',
+			'--r',
+			'Content-Type: application/http',
+			'Content-ID: 2',
+			'',
+			'HTTP/1.1 400 Bad Request',
+			'',
+			'{"error":{"code":"0x80040265","message":"no"}}',
+			'--r--',
+		);
+		const results = decodeBatchResponse(multipartResponse(400, 'r', body), encoded(), { system: 'dataverse' });
+		expect(results.map((result) => result.outcome)).toEqual(['succeeded', 'failed', 'failed', 'not-executed']);
+		expect((results[3] as BatchNotExecutedResult).reason).toMatch(/^not executed: the batch stopped after request 2 failed \(HTTP 400\)/);
+		// Mixed entities in the changeset: the culprit's entity names the shared error.
+		expect((results[2] as BatchResponseResult).error?.entity).toBe('B');
+	});
+
+	it('does not blame an earlier failure when the response was merely cut short', () => {
+		const body = crlf(
+			'--r',
+			'Content-Type: application/http',
+			'',
+			'HTTP/1.1 404 Not Found',
+			'',
+			'--r',
+			'Content-Type: multipart/mixed; boundary=cs',
+			'',
+			'--cs',
+			'Content-Type: application/http',
+			'Content-ID: 2',
+			'',
+			'HTTP/1.1 204 No Content',
+			'',
+			'--cs--',
+		);
+		const results = decodeBatchResponse(multipartResponse(200, 'r', body), encoded(), { system: 'dataverse' });
+		expect(results.map((result) => result.outcome)).toEqual(['failed', 'succeeded', 'not-executed', 'not-executed']);
+		expect((results[2] as BatchNotExecutedResult).reason).toBe('not executed: the changeset response has no part for this request');
+		expect((results[3] as BatchNotExecutedResult).reason).toBe('not executed: the batch response ended before reaching this request');
+	});
+
+	it('treats a lone error response to a one-request changeset as that request failing', () => {
+		const batch = encodeBatch([{ changeset: [{ method: 'PATCH', url: 'X', body: {}, entity: 'accounts', key: { accountnumber: 'A1' } }] }], {
+			serviceRoot: DV_ROOT,
+			newId: ids('b', 'c'),
+		});
+		const body = crlf('--r', 'Content-Type: application/http', '', 'HTTP/1.1 412 Precondition Failed', '', '{"error":{"code":"","message":"exists"}}', '--r--');
+		const [result] = decodeBatchResponse(multipartResponse(200, 'r', body), batch, { system: 'dataverse' }) as BatchResponseResult[];
+		expect(result.changesetFailure).toEqual({ failedContentId: '1' });
+		expect(result.error?.key).toEqual({ accountnumber: 'A1' });
+	});
+});

@@ -138,6 +138,23 @@ describe('helpers', () => {
 		expect(redactSecrets('nothing secret here')).toBe('nothing secret here');
 	});
 
+	it('serialises to JSON with its message and fields, for the journal', () => {
+		const error = errorFromResponse(response(500, FO_WRITE_FAILURE), { system: 'fo', entity: 'CustomersV3', key: { CustomerAccount: 'US-001' } });
+		const json = JSON.parse(JSON.stringify(error)) as Record<string, unknown>;
+		expect(json).toEqual({
+			name: 'ODataError',
+			message: error.message,
+			system: 'fo',
+			entity: 'CustomersV3',
+			key: { CustomerAccount: 'US-001' },
+			status: 500,
+			serverMessage: 'An error has occurred.',
+			innerMessage: error.innerMessage,
+			innerType: 'Microsoft.Dynamics.Platform.Integration.Services.OData.AxODataWriteException',
+			transient: false,
+		});
+	});
+
 	it('builds protocol errors without a status', () => {
 		const error = new ODataError({ system: 'fo', entity: 'CustomersV3', transient: false, detail: 'nextLink loop' });
 		expect(error.status).toBeUndefined();
