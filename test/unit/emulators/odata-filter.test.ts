@@ -25,24 +25,25 @@ function run(filter: string, dialect: FilterDialect = 'fo'): string[] {
 	return rows.filter(predicate).map((r) => r.Account as string);
 }
 
-function syntaxError(filter: string, dialect: FilterDialect = 'fo'): FilterSyntaxError {
+function caught(fn: () => unknown): unknown {
 	try {
-		parseFilter(filter, dialect);
+		fn();
 	} catch (error) {
-		if (error instanceof FilterSyntaxError) return error;
-		throw new Error(`expected FilterSyntaxError, got ${String(error)}`);
+		return error;
 	}
-	throw new Error(`expected '${filter}' to be rejected`);
+	return undefined;
+}
+
+function syntaxError(filter: string, dialect: FilterDialect = 'fo'): FilterSyntaxError {
+	const error = caught(() => parseFilter(filter, dialect));
+	if (error instanceof FilterSyntaxError) return error;
+	throw new Error(`expected '${filter}' to fail with FilterSyntaxError, got ${String(error)}`);
 }
 
 function fieldError(filter: string, dialect: FilterDialect = 'fo'): FilterFieldError {
-	try {
-		compileFilter(parseFilter(filter, dialect), (n) => FIELDS[n]);
-	} catch (error) {
-		if (error instanceof FilterFieldError) return error;
-		throw new Error(`expected FilterFieldError, got ${String(error)}`);
-	}
-	throw new Error(`expected '${filter}' to be rejected`);
+	const error = caught(() => compileFilter(parseFilter(filter, dialect), (n) => FIELDS[n]));
+	if (error instanceof FilterFieldError) return error;
+	throw new Error(`expected '${filter}' to fail with FilterFieldError, got ${String(error)}`);
 }
 
 describe('parseFilter + compileFilter: comparison and logic', () => {

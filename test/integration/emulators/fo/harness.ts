@@ -45,10 +45,11 @@ export interface HarnessOptions {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
 	const tokens = await startHttpServer(createTokenHandler().handler, 0);
-	let fo: FoEmulator | undefined;
-	const server: RunningServer = await startHttpServer((req: EmuRequest): Promise<EmuResponse> => (fo as FoEmulator).handler(req), 0);
-	fo = createFoEmulator({ baseUrl: server.url, pageSize: options.pageSize, seed: options.seed ?? { customersPerCompany: 25 }, eventRetryDelayMs: options.eventRetryDelayMs ?? 20 });
-	const emulator = fo;
+	// The emulator needs the server's URL (token audience, links), so the server starts first and forwards.
+	const holder: { fo?: FoEmulator } = {};
+	const server: RunningServer = await startHttpServer((req: EmuRequest): Promise<EmuResponse> => (holder.fo as FoEmulator).handler(req), 0);
+	const emulator = createFoEmulator({ baseUrl: server.url, pageSize: options.pageSize, seed: options.seed ?? { customersPerCompany: 25 }, eventRetryDelayMs: options.eventRetryDelayMs ?? 20 });
+	holder.fo = emulator;
 	const cache = new Map<string, string>();
 
 	const token = async (app: AppRegistration = INTEGRATION_APP, scope = `${server.url}/.default`): Promise<string> => {
