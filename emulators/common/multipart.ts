@@ -136,7 +136,7 @@ function parseRequestPart(partText: string, partHeaders: Record<string, string>,
 		throw new BatchParseError(`Bad request line in the ${where}: '${requestLine.slice(0, 120)}'. Expected '<METHOD> <URL> HTTP/1.1'.`);
 	}
 	const headers = parseHeaderBlock(lines.slice(1).join('\r\n'), where);
-	if ((headers['content-type'] ?? '').toLowerCase().startsWith('multipart/mixed') || /\/\$batch(\?|$)/.test(m[2])) {
+	if ((headers['content-type'] ?? '').toLowerCase().startsWith('multipart/mixed') || /(^|\/)\$batch(\?|$)/.test(m[2])) {
 		throw new BatchParseError(`Batch requests cannot contain other batch requests (nested batch in the ${where}).`);
 	}
 	// The line break before the next delimiter belongs to the delimiter; trailing blank lines are padding.
