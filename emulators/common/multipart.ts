@@ -131,7 +131,8 @@ function parseRequestPart(partText: string, partHeaders: Record<string, string>,
 	const { head, rest } = splitHead(partText.replace(/^(\r?\n)+/, ''));
 	const lines = head.split(/\r?\n/);
 	const requestLine = Buffer.from(lines[0] ?? '', 'latin1').toString('utf8');
-	const m = /^([A-Za-z]+) (\S+)(?: (HTTP\/\d\.\d))?\s*$/.exec(requestLine);
+	// Lenient about spaces inside the URL: clients put unencoded `$filter=a eq 'b'` into batch parts.
+	const m = /^([A-Za-z]+) (\S.*?)(?: (HTTP\/\d\.\d))?\s*$/.exec(requestLine);
 	if (!m || !METHODS.has(m[1].toUpperCase())) {
 		throw new BatchParseError(`Bad request line in the ${where}: '${requestLine.slice(0, 120)}'. Expected '<METHOD> <URL> HTTP/1.1'.`);
 	}

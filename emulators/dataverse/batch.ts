@@ -1,7 +1,7 @@
 import { makeRequest, type EmuRequest, type EmuResponse } from '../common/http';
 import { BatchParseError, parseBatch, serializeBatchResponse, type BatchItem, type BatchRequestPart, type BatchResponseItem, type BatchResponsePart } from '../common/multipart';
 import type { ContentIdRef, Engine, RequestContext } from './engine';
-import { badRequest, CODES, errorResponse, DvError } from './errors';
+import { badRequest, CODES, DvError, toErrorResponse } from './errors';
 import { parsePrefer } from './prefer';
 import { Tx } from './store';
 
@@ -53,8 +53,7 @@ export async function handleBatch(engine: Engine, ctx: RequestContext, req: EmuR
 	try {
 		items = parseBatch(req.headers['content-type'] ?? '', req.body);
 	} catch (e) {
-		if (e instanceof BatchParseError) throw badRequest(`The batch request is not valid: ${e.message}`, CODES.invalidArgument);
-		throw e;
+		throw e instanceof BatchParseError ? badRequest(`The batch request is not valid: ${e.message}`, CODES.invalidArgument) : e;
 	}
 	const count = items.reduce((n, it) => n + (it.kind === 'changeset' ? it.parts.length : 1), 0);
 	if (count > MAX_BATCH_REQUESTS) {
@@ -72,8 +71,7 @@ export async function handleBatch(engine: Engine, ctx: RequestContext, req: EmuR
 				const inner = toRequest(engine, ctx, req, item);
 				res = await dispatch(inner, buildCtx(inner, innerContext(ctx, inner)));
 			} catch (e) {
-				if (!(e instanceof DvError)) throw e;
-				res = errorResponse(e);
+				res = toErrorResponse(e);
 			}
 			out.push(partOf(res, item.contentId));
 			if (res.status >= 400 && !continueOnError) break;
@@ -90,11 +88,8 @@ export async function handleBatch(engine: Engine, ctx: RequestContext, req: EmuR
 				const inner = toRequest(engine, ctx, req, part, contentIds);
 				res = await dispatch(inner, buildCtx(inner, innerContext(ctx, inner, tx, contentIds)));
 			} catch (e) {
-				if (!(e instanceof DvError)) {
-					tx.rollback();
-					throw e;
-				}
-				res = errorResponse(e);
+				if (!(e instanceof DvError)) tx.rollback();
+				res = toErrorResponse(e);
 			}
 			if (res.status >= 400) {
 				failed = partOf(res, part.contentId);

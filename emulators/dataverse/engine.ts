@@ -79,14 +79,16 @@ export class Engine {
 	async inTx<T>(ctx: RequestContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
 		if (ctx.tx) return fn(ctx.tx);
 		const tx = new Tx();
-		try {
-			const out = await fn(tx);
-			tx.commit();
-			return out;
-		} catch (e) {
-			tx.rollback();
-			throw e;
-		}
+		return fn(tx).then(
+			(out) => {
+				tx.commit();
+				return out;
+			},
+			(e: unknown) => {
+				tx.rollback();
+				throw e;
+			},
+		);
 	}
 
 	newId(): string {

@@ -40,5 +40,11 @@ export function errorResponse(e: DvError, headers: Record<string, string> = {}):
 	return json(e.status, { error: { code: e.code, message: e.message } }, { 'odata-version': '4.0', ...headers });
 }
 
+/** Turns a DvError into its response; anything else is a bug and propagates (-> 500 from the HTTP layer). */
+export function toErrorResponse(e: unknown): EmuResponse {
+	if (e instanceof DvError) return errorResponse(e);
+	throw e;
+}
+
 export const badRequest = (message: string, code: string = CODES.invalidArgument) => new DvError(400, code, message);
 export const notFound = (message: string, code: string = CODES.objectDoesNotExist) => new DvError(404, code, message);

@@ -107,11 +107,11 @@ export function compileQueryFilter(table: Table, text: string | null): RecordPre
 	try {
 		return compileFilter(parseFilter(text, 'dataverse'), fieldResolver(table));
 	} catch (e) {
-		if (e instanceof FilterError) {
-			if (e instanceof FilterFieldError && /^Could not find a property/.test(e.message)) throw propertyNotFound(table, e.token);
-			throw badRequest(`Invalid $filter: ${e.message}`, CODES.propertyNotFound);
-		}
-		throw e;
+		throw e instanceof FilterFieldError && /^Could not find a property/.test(e.message)
+			? propertyNotFound(table, e.token)
+			: e instanceof FilterError
+				? badRequest(`Invalid $filter: ${e.message}`, CODES.propertyNotFound)
+				: e;
 	}
 }
 

@@ -4,7 +4,7 @@ import { empty, json, type EmuRequest, type EmuResponse, type Handler } from '..
 import { handleBatch } from './batch';
 import { trackedRead, wantsTracking } from './changeTracking';
 import { BUSINESS_UNIT_ID, ORGANIZATION_ID, type Engine, type RequestContext } from './engine';
-import { CODES, DvError, errorResponse, notFound } from './errors';
+import { CODES, DvError, errorResponse, notFound, toErrorResponse } from './errors';
 import { parseKeySegment, percentDecode, resolveKey } from './keys';
 import { buildMetadata, serviceDocument } from './metadata';
 import { parsePrefer } from './prefer';
@@ -40,6 +40,19 @@ function splitSegments(path: string): string[] {
 
 const segmentNotFound = (segment: string) => new DvError(404, CODES.resourceNotFound, `Resource not found for the segment '${segment}'.`);
 const methodNotAllowed = (method: string) => new DvError(405, CODES.unexpected, `The requested resource does not support http method '${method}'.`);
+
+function readValueBody(req: EmuRequest): unknown {
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(req.body.toString('utf8'));
+	} catch {
+		parsed = undefined;
+	}
+	if (typeof parsed !== 'object' || parsed === null || !('value' in parsed)) {
+		throw new DvError(400, CODES.payload, 'The request body must be a JSON object with a "value" property.');
+	}
+	return (parsed as { value: unknown }).value;
+}
 
 export interface Router {
 	route: Handler;
@@ -146,38 +159,27 @@ export function createRouter(engine: Engine, webhooks: Webhooks, opts: { authori
 		}
 		if (col.type === 'lookup' || col.system) throw methodNotAllowed(req.method);
 		if (req.method !== 'PUT' && req.method !== 'DELETE') throw methodNotAllowed(req.method);
-		let value: unknown = null;
-		if (req.method === 'PUT') {
-			try {
-				value = (JSON.parse(req.body.toString('utf8')) as { value?: unknown }).value;
-			} catch {
-				throw new DvError(400, CODES.payload, 'The request body must be a JSON object with a "value" property.');
-			}
-		}
+		const value = req.method === 'PUT' ? readValueBody(req) : null;
 		const inner: EmuRequest = { ...req, method: 'PATCH', headers: { ...req.headers, 'if-match': '*', prefer: '' }, body: Buffer.from(JSON.stringify({ [col.name]: value })) };
 		const res = await patchFromRequest(deps, { ...ctx, prefer: { ...ctx.prefer, returnRepresentation: false } }, table, { kind: 'id', id: row[table.def.primaryId] as string }, inner);
 		return { status: 204, headers: { etag: res.headers?.etag ?? '' } };
 	}
 
-	async function dispatch(req: EmuRequest, ctx: RequestContext): Promise<EmuResponse> {
-		try {
-			const m = API.exec(req.rawPath);
-			if (!m) {
-				const seg = req.rawPath.replace(/^\/api\/data\/?/, '').split('/')[0] || req.rawPath;
-				throw segmentNotFound(seg);
-			}
-			if (ctx.depth > engine.settings.maxDepth) {
-				throw new DvError(
-					400,
-					CODES.depthExceeded,
-					`This operation has exceeded the maximum plug-in depth of ${engine.settings.maxDepth} for correlation ${ctx.correlationId}; it is treated as an infinite loop and was not executed.`,
-				);
-			}
-			return await resource(req, ctx, m[2] ?? '');
-		} catch (e) {
-			if (e instanceof DvError) return errorResponse(e);
-			throw e;
+	async function checkedResource(req: EmuRequest, ctx: RequestContext): Promise<EmuResponse> {
+		const m = API.exec(req.rawPath);
+		if (!m) throw segmentNotFound(req.rawPath.replace(/^\/api\/data\/?/, '').split('/')[0] || req.rawPath);
+		if (ctx.depth > engine.settings.maxDepth) {
+			throw new DvError(
+				400,
+				CODES.depthExceeded,
+				`This operation has exceeded the maximum plug-in depth of ${engine.settings.maxDepth} for correlation ${ctx.correlationId}; it is treated as an infinite loop and was not executed.`,
+			);
 		}
+		return resource(req, ctx, m[2] ?? '');
+	}
+
+	function dispatch(req: EmuRequest, ctx: RequestContext): Promise<EmuResponse> {
+		return checkedResource(req, ctx).catch(toErrorResponse);
 	}
 
 	const route: Handler = async (req) => {

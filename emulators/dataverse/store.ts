@@ -130,13 +130,9 @@ export class TableStore {
 	replace(tx: Tx, id: string, next: Row): void {
 		const prev = this.rows.get(id);
 		if (!prev) throw new Error(`replace of missing row ${id}`);
+		// The row's own index entries point at `id`, which checkUnique accepts.
+		this.checkUnique(next, id);
 		this.index(prev, id, false);
-		try {
-			this.checkUnique(next, id);
-		} catch (e) {
-			this.index(prev, id, true);
-			throw e;
-		}
 		this.rows.set(id, next);
 		this.index(next, id, true);
 		this.mutations++;

@@ -31,9 +31,11 @@ export interface Harness {
 
 export async function startHarness(options: Partial<DataverseEmulatorOptions> = {}): Promise<Harness> {
 	const token = await startHttpServer(createTokenHandler().handler, 0);
-	let dv: DataverseEmulator | undefined;
-	const server = await startHttpServer((req) => (dv as DataverseEmulator).handler(req), 0);
-	dv = createDataverseEmulator({ baseUrl: server.url, ...options });
+	// The emulator needs the server's URL and the server needs the emulator's handler: a box breaks the cycle.
+	const box: { dv?: DataverseEmulator } = {};
+	const server = await startHttpServer((req) => (box.dv as DataverseEmulator).handler(req), 0);
+	const dv = createDataverseEmulator({ baseUrl: server.url, ...options });
+	box.dv = dv;
 	const getToken = async (app: AppRegistration, scope = `${server.url}/.default`) => {
 		const r = await fetch(`${token.url}/${TENANT_ID}/oauth2/v2.0/token`, {
 			method: 'POST',
@@ -83,7 +85,7 @@ export async function startHarness(options: Partial<DataverseEmulatorOptions> = 
 		req,
 		companyId,
 		close: async () => {
-			await dv?.close();
+			await dv.close();
 			await server.close();
 			await token.close();
 		},
