@@ -1,7 +1,7 @@
 import { generateCustomers, generateWorld, type Customer, type WorldOptions } from '../common/world';
 import { MODIFIED_FIELD } from './model';
 import type { Store, Values } from './store';
-import { blankValue, coerce } from './values';
+import { coerce } from './values';
 
 /** Seeded rows carry a fixed modification time so the seed is byte-for-byte deterministic. */
 const SEED_TIME = '2024-01-01T00:00:00Z';
@@ -18,8 +18,7 @@ export function seedStore(store: Store, options: WorldOptions): void {
 	const put = (setName: string, supplied: Record<string, string | number | boolean>): void => {
 		const set = store.set(setName);
 		if (!set) throw new Error(`Seed: no entity set ${setName}`);
-		const values: Values = {};
-		for (const f of set.def.fields) values[f.name] = blankValue(f);
+		const values: Values = { ...set.blank };
 		for (const [name, raw] of Object.entries(supplied)) {
 			const field = set.fieldByName.get(name);
 			if (!field) throw new Error(`Seed: ${setName} has no field ${name}`);

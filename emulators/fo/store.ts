@@ -1,5 +1,5 @@
 import type { EntityDef, FieldDef } from './model';
-import type { StoredValue } from './values';
+import { blankValue, type StoredValue } from './values';
 
 export type Values = Record<string, StoredValue>;
 
@@ -34,6 +34,8 @@ export class EntitySet {
 	readonly fieldByName: Map<string, FieldDef>;
 	/** Non-company key fields, in key order. */
 	readonly ownKeys: string[];
+	/** Every field at its blank value; new rows start as a copy, which keeps all rows one object shape. */
+	readonly blank: Values;
 	count = 0;
 
 	constructor(
@@ -42,6 +44,7 @@ export class EntitySet {
 	) {
 		this.fieldByName = new Map(def.fields.map((f) => [f.name, f]));
 		this.ownKeys = def.keys.filter((k) => k !== 'dataAreaId');
+		this.blank = Object.fromEntries(def.fields.map((f) => [f.name, blankValue(f)]));
 	}
 
 	keyOf(values: Values): string {

@@ -38,17 +38,18 @@ export type Coerced = { ok: true; value: StoredValue } | { ok: false; message: s
 const INT32 = { min: -2147483648, max: 2147483647 };
 const describe = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
 
+function invalid(field: FieldDef, input: unknown, expected: string): Coerced {
+	return { ok: false, message: `Error: The value ${describe(input)} is not valid for field '${field.label}' (${field.name}); expected ${expected}.` };
+}
+
 /** Turns a JSON value from a request body into the stored value, or explains why it does not fit. */
 export function coerce(field: FieldDef, input: unknown): Coerced {
-	const bad = (expected: string): Coerced => ({
-		ok: false,
-		message: `Error: The value ${describe(input)} is not valid for field '${field.label}' (${field.name}); expected ${expected}.`,
-	});
+	const bad = (expected: string) => invalid(field, input, expected);
 	const t = field.type;
 	if (input === null) return { ok: false, message: `Error: Field '${field.label}' (${field.name}) does not allow null values.` };
 	switch (t.kind) {
 		case 'String': {
-			if (typeof input !== 'string') return bad('Edm.String');
+			if (typeof input !== 'string') return invalid(field, input, 'Edm.String');
 			if (input.length > t.maxLength) {
 				return { ok: false, message: `Error: The value for field '${field.label}' (${field.name}) is ${input.length} characters long; the maximum length is ${t.maxLength}.` };
 			}

@@ -114,8 +114,7 @@ export class Writer {
 	create(set: EntitySet, body: Record<string, unknown>, ctx: WriteContext): Row {
 		const infolog: string[] = [];
 		const supplied = this.readSupplied(set, body, infolog);
-		const values: Values = {};
-		for (const f of set.def.fields) values[f.name] = f.name in supplied ? supplied[f.name] : blankValue(f);
+		const values: Values = { ...set.blank, ...supplied };
 		if (set.def.companySpecific) {
 			if (!('dataAreaId' in supplied)) values.dataAreaId = ctx.defaultCompany;
 			if (!this.companyExists(String(values.dataAreaId))) infolog.push(`Error: Company '${String(values.dataAreaId)}' does not exist.`);
@@ -149,7 +148,7 @@ export class Writer {
 			}
 		}
 		if (infolog.length) throw writeFailure(set.def, infolog, 'Update');
-		const values: Values = {};
+		const values: Values = { ...old.values };
 		for (const f of set.def.fields) {
 			const keep = !replace || set.def.keys.includes(f.name) || f.readOnly || f.numberSequence;
 			values[f.name] = f.name in supplied && !set.def.keys.includes(f.name) ? supplied[f.name] : keep ? old.values[f.name] : blankValue(f);
