@@ -1,9 +1,9 @@
 // Copies icons beside the compiled nodes and credentials: n8n resolves `file:x.svg` relative to the .js file.
-const { src, dest, task } = require('gulp');
+const { src, dest, parallel, task } = require('gulp');
 
-function copyIcons() {
-	src('nodes/**/*.{png,svg}', { encoding: false }).pipe(dest('dist/nodes'));
-	return src('credentials/**/*.{png,svg}', { encoding: false }).pipe(dest('dist/credentials'));
-}
+const copy = (from, to) => () => src(from, { encoding: false }).pipe(dest(to));
 
-task('build:icons', copyIcons);
+task(
+	'build:icons',
+	parallel(copy('icons/*.svg', 'dist/icons'), copy('nodes/**/*.{png,svg}', 'dist/nodes'), copy('credentials/**/*.{png,svg}', 'dist/credentials')),
+);

@@ -1,0 +1,136 @@
+/**
+ * The one interface both systems' connectors implement. Code outside lib/connectors works with these types
+ * only, so nothing above this layer needs to ask "is this F&O or Dataverse?".
+ */
+import type { EdmType, ODataError, ODataValue, SystemName, Transport, RetryPolicy, RetryEvent } from '../odata';
+
+/** A record as the service returns or accepts it (property name -> JSON value). */
+export type DataRecord = Record<string, unknown>;
+
+/**
+ * A record's identity by key fields: F&O natural key incl. `dataAreaId` (`{dataAreaId:'usmf', CustomerAccount:'US-001'}`);
+ * Dataverse primary id (`{accountid: '<guid>'}`) or an alternate key (`{accountnumber:'A1', _msdyn_company_value:'<guid>'}`).
+ */
+export type RecordKey = Record<string, ODataValue>;
+
+export type FieldKind = 'string' | 'integer' | 'decimal' | 'boolean' | 'date' | 'datetime' | 'guid' | 'enum' | 'choice' | 'lookup';
+
+export interface FieldOption {
+	name: string;
+	value: string | number;
+}
+
+export interface FieldInfo {
+	name: string;
+	displayName: string;
+	kind: FieldKind;
+	/** The EDM type used to write the field as a literal (keys, filters). */
+	edmType: EdmType;
+	required: boolean;
+	readOnly: boolean;
+	maxLength?: number;
+	/** Enum symbols (F&O) or choice values (Dataverse). */
+	options?: FieldOption[];
+	/** Dataverse lookups: the navigation property used with `@odata.bind`, and the target entity sets. */
+	lookup?: { navigationProperty: string; targets: string[] };
+}
+
+export interface EntityInfo {
+	system: SystemName;
+	/** Entity set / public collection name used in URLs: `CustomersV3`, `accounts`. */
+	name: string;
+	/** Schema type name: `CustomerV3`, `account`. */
+	typeName: string;
+	displayName: string;
+	/** F&O: the natural key (incl. `dataAreaId` for company-specific entities). Dataverse: the primary id column. */
+	key: string[];
+	/** Dataverse alternate keys (each a list of columns); F&O has none beyond the natural key. */
+	alternateKeys: string[][];
+	/** F&O: keyed by `dataAreaId`. Dataverse: has the `msdyn_company` lookup. */
+	companySpecific: boolean;
+	fields: FieldInfo[];
+}
+
+export interface ReadOptions {
+	/** A filter built with lib/odata's builders or raw text in the system's syntax. */
+	filter?: string;
+	select?: string[];
+	orderBy?: Array<{ field: string; descending?: boolean }>;
+	/** Stop after this many records in total. */
+	limit?: number;
+	pageSize?: number;
+	/** F&O: read this company (`dataAreaId`) instead of the caller's default company. */
+	company?: string;
+	/** F&O: all companies the caller can see. */
+	crossCompany?: boolean;
+}
+
+export type WriteMode = 'upsert' | 'create' | 'update';
+
+export interface WriteOptions {
+	/** Upsert (default), create only, update only. */
+	mode?: WriteMode;
+	/** Optimistic concurrency: the ETag the caller last read. */
+	etag?: string;
+	/** Dataverse lookups to bind, by navigation property: a target entity set + key (GUID or alternate key). */
+	lookups?: Record<string, { entity: string; key: RecordKey }>;
+	/** Dataverse `?tag=`: our origin stamp, carried back to webhooks in SharedVariables (echo suppression). */
+	tag?: string;
+	/** Ask for the written record back (costs a read on F&O). */
+	returnRecord?: boolean;
+}
+
+export type WriteOutcome = 'created' | 'updated' | 'deleted';
+
+export interface WriteResult {
+	outcome: WriteOutcome;
+	key: RecordKey;
+	/** Dataverse primary id of the row written. */
+	id?: string;
+	etag?: string;
+	record?: DataRecord;
+}
+
+export interface BatchWrite {
+	operation: 'upsert' | 'create' | 'update' | 'delete';
+	entity: string;
+	key?: RecordKey;
+	record?: DataRecord;
+	options?: WriteOptions;
+}
+
+export type BatchWriteResult = { ok: true; result: WriteResult } | { ok: false; error: ODataError };
+
+export interface BatchOptions {
+	/** Records per `$batch` request (each system has its own default and maximum). */
+	batchSize?: number;
+	/** All writes of one `$batch` request succeed or fail together (an OData changeset). Default false. */
+	atomic?: boolean;
+}
+
+export interface ConnectorOptions {
+	/** Environment URL without a trailing slash: `https://contoso.operations.dynamics.com`. */
+	environmentUrl: string;
+	transport: Transport;
+	retry?: Partial<RetryPolicy>;
+	onRetry?: (event: RetryEvent) => void;
+}
+
+export interface Connector {
+	readonly system: SystemName;
+	/** Entity sets from `$metadata`, parsed once and cached per environment. */
+	listEntities(): Promise<EntityInfo[]>;
+	/** Throws an error naming the entity (and close matches) when it does not exist. */
+	describe(entity: string): Promise<EntityInfo>;
+	/** The key of a record, by the entity's key fields; throws naming the missing field. */
+	keyOf(entity: EntityInfo, record: DataRecord): RecordKey;
+	get(entity: string, key: RecordKey, options?: { select?: string[] }): Promise<DataRecord | undefined>;
+	/** One page at a time, never the whole collection in memory. */
+	readPages(entity: string, options?: ReadOptions): AsyncGenerator<DataRecord[], void, undefined>;
+	create(entity: string, record: DataRecord, options?: WriteOptions): Promise<WriteResult>;
+	update(entity: string, key: RecordKey, changes: DataRecord, options?: WriteOptions): Promise<WriteResult>;
+	upsert(entity: string, key: RecordKey, record: DataRecord, options?: WriteOptions): Promise<WriteResult>;
+	delete(entity: string, key: RecordKey, options?: { etag?: string }): Promise<WriteResult>;
+	/** Writes in `$batch` requests; results in input order, one per write; per-write failures do not throw. */
+	batch(writes: BatchWrite[], options?: BatchOptions): Promise<BatchWriteResult[]>;
+}
