@@ -164,7 +164,7 @@ export function readPage(set: EntitySet, q: CollectionQuery, companies: string[]
 }
 
 export function countRows(set: EntitySet, q: CollectionQuery, companies: string[] | undefined): number {
-	if (!q.filter && companies === undefined) return set.count;
+	if (!q.filter) return companies === undefined ? set.count : companies.reduce((n, c) => n + (set.partitions.get(c)?.size ?? 0), 0);
 	let n = 0;
 	for (const row of set.rows(companies)) if (!q.filter || q.filter(row.values)) n++;
 	return n;
