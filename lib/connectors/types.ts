@@ -114,6 +114,8 @@ export interface ConnectorOptions {
 	transport: Transport;
 	retry?: Partial<RetryPolicy>;
 	onRetry?: (event: RetryEvent) => void;
+	/** How long parsed `$metadata` is reused for this environment (default one hour). */
+	metadataTtlMs?: number;
 }
 
 export interface Connector {

@@ -1,0 +1,66 @@
+/**
+ * Dataverse Web API (`<org>/api/data/v9.2/`). Rows are addressed by GUID or by an alternate key; paging is
+ * server-driven with `Prefer: odata.maxpagesize`. Dataverse has no company scope of its own: `company` becomes a
+ * filter on the row's `msdyn_company` lookup, and `crossCompany` is what every read already is.
+ */
+import { and, eq, rawFilter, type Filter, type QueryOptions } from '../../odata';
+import { BaseConnector, type CollectionRequest, type PlannedWrite } from '../shared/baseConnector';
+import { usageError } from '../shared/errors';
+import type { SystemProfile } from '../shared/profile';
+import type { WritePlan } from '../shared/writePlan';
+import type { ConnectorOptions, EntityInfo, ReadOptions } from '../types';
+import { planDataverseWrite } from './dataverseWrite';
+
+export const DATAVERSE_MAX_BATCH_SIZE = 1000;
+export const DATAVERSE_DEFAULT_BATCH_SIZE = 100;
+/** Dataverse's default and maximum page size. */
+export const DATAVERSE_MAX_PAGE_SIZE = 5000;
+const COMPANY_SET = 'cdm_companies';
+const COMPANY_CODE = 'cdm_companycode';
+const COMPANY_LOOKUP = '_msdyn_company_value';
+
+export const DATAVERSE_PROFILE: SystemProfile = {
+	system: 'dataverse',
+	servicePath: '/api/data/v9.2/',
+	headers: { Accept: 'application/json', 'OData-MaxVersion': '4.0', 'OData-Version': '4.0' },
+	barePrimaryKey: true,
+	batch: { defaultSize: DATAVERSE_DEFAULT_BATCH_SIZE, maxSize: DATAVERSE_MAX_BATCH_SIZE, continueOnError: true },
+};
+
+export class DataverseConnector extends BaseConnector {
+	constructor(options: ConnectorOptions) {
+		super(DATAVERSE_PROFILE, options);
+	}
+
+	protected byKeyParams(): QueryOptions['params'] {
+		return {};
+	}
+
+	protected async collectionRequest(entity: EntityInfo, options: ReadOptions): Promise<CollectionRequest> {
+		const filters: Filter[] = [];
+		if (options.company !== undefined) filters.push(eq(COMPANY_LOOKUP, await this.companyId(entity, options.company), 'Edm.Guid'));
+		if (options.filter) filters.push(rawFilter(options.filter));
+		const pageSize = options.pageSize ?? DATAVERSE_MAX_PAGE_SIZE;
+		const query: QueryOptions = {
+			...(filters.length > 0 ? { filter: and(...filters) } : {}),
+			...(options.select ? { select: options.select } : {}),
+			...(options.orderBy ? { orderBy: options.orderBy } : {}),
+			// $top and server paging do not mix on Dataverse; a limit beyond one page is enforced while reading.
+			...(options.limit !== undefined && options.limit <= pageSize ? { top: options.limit } : {}),
+		};
+		return { query, maxPageSize: Math.min(pageSize, DATAVERSE_MAX_PAGE_SIZE) };
+	}
+
+	protected planWrite(write: PlannedWrite): Promise<WritePlan> {
+		return planDataverseWrite({ recordUrl: (entity, key, query) => this.recordUrl(entity, key, query), describe: (name) => this.describe(name) }, write);
+	}
+
+	/** Company GUIDs are data, not metadata: looked up per read, never cached. */
+	private async companyId(entity: EntityInfo, code: string): Promise<string> {
+		if (!entity.companySpecific) throw usageError({ system: 'dataverse', entity: entity.name }, `${entity.name} has no company lookup: it has no company to read`);
+		const company = await this.get(COMPANY_SET, { [COMPANY_CODE]: code }, { select: ['cdm_companyid'] });
+		const id = company?.cdm_companyid;
+		if (typeof id !== 'string') throw usageError({ system: 'dataverse', entity: entity.name }, `no company with ${COMPANY_CODE} '${code}' in ${COMPANY_SET}`);
+		return id;
+	}
+}

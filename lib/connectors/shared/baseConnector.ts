@@ -1,0 +1,228 @@
+/**
+ * Everything the two connectors share: metadata, keys, reads by key and by page, delete, and running write plans
+ * alone or in $batch. A system connector supplies its profile, how a collection read is scoped, and how each
+ * kind of write is planned (writePlan.ts).
+ */
+import { buildQueryString, withQuery, type QueryOptions, type SystemName } from '../../odata';
+import { DEFAULT_METADATA_TTL_MS, TtlCache } from '../metadata/cache';
+import { parseCsdl } from '../metadata/csdl';
+import { toEntityInfos } from '../metadata/entityInfo';
+import { closeMatches } from '../metadata/suggest';
+import type {
+	BatchOptions,
+	BatchWrite,
+	BatchWriteResult,
+	Connector,
+	ConnectorOptions,
+	DataRecord,
+	EntityInfo,
+	ReadOptions,
+	RecordKey,
+	WriteOptions,
+	WriteResult,
+} from '../types';
+import { runBatch } from './batchRunner';
+import { ConnectorContext, parseJson } from './context';
+import { asODataError, usageError } from './errors';
+import { keyOf, keySegment } from './keys';
+import type { SystemProfile } from './profile';
+import { runSingle, type WritePlan } from './writePlan';
+
+interface Catalog {
+	entities: EntityInfo[];
+	byName: Map<string, EntityInfo>;
+}
+
+const catalogs = new TtlCache<Catalog>();
+
+/** Forgets cached metadata (all environments, or one); for tests and for a node's "refresh metadata" action. */
+export function clearMetadataCache(system?: SystemName, environmentUrl?: string): void {
+	if (system && environmentUrl) catalogs.delete(`${system} ${environmentUrl.replace(/\/+$/, '')}`);
+	else catalogs.clear();
+}
+
+/** A collection read as the system wants it: query options, extra headers, and the URL parameters. */
+export interface CollectionRequest {
+	query: QueryOptions;
+	headers?: Record<string, string>;
+	maxPageSize?: number;
+}
+
+export interface PlannedWrite {
+	operation: 'create' | 'update' | 'upsert';
+	entity: EntityInfo;
+	key?: RecordKey;
+	record: DataRecord;
+	options: WriteOptions;
+	/** Inside an atomic $batch: the plan must not need a failed request to decide (no PATCH-then-POST). */
+	atomic: boolean;
+}
+
+export abstract class BaseConnector implements Connector {
+	readonly system: SystemName;
+	protected readonly context: ConnectorContext;
+	private readonly metadataTtlMs: number;
+
+	protected constructor(profile: SystemProfile, options: ConnectorOptions) {
+		this.context = new ConnectorContext(profile, options);
+		this.system = profile.system;
+		this.metadataTtlMs = options.metadataTtlMs ?? DEFAULT_METADATA_TTL_MS;
+	}
+
+	/** Query parameters every by-key URL carries (F&O: cross-company, so another company's record is addressable). */
+	protected abstract byKeyParams(entity: EntityInfo): QueryOptions['params'];
+
+	protected abstract collectionRequest(entity: EntityInfo, options: ReadOptions): Promise<CollectionRequest>;
+
+	protected abstract planWrite(write: PlannedWrite): Promise<WritePlan>;
+
+	async listEntities(): Promise<EntityInfo[]> {
+		return (await this.catalog()).entities;
+	}
+
+	async describe(entity: string): Promise<EntityInfo> {
+		const { entities, byName } = await this.catalog();
+		const exact = byName.get(entity) ?? entities.find((info) => info.typeName === entity);
+		if (exact) return exact;
+		const folded = entities.filter((info) => info.name.toLowerCase() === entity.toLowerCase() || info.typeName.toLowerCase() === entity.toLowerCase());
+		if (folded.length === 1) return folded[0];
+		const suggestions = closeMatches(entity, [...new Set(entities.flatMap((info) => [info.name]))]);
+		throw usageError(
+			{ system: this.system, entity },
+			`no entity set named '${entity}' in $metadata${suggestions.length > 0 ? `; did you mean ${suggestions.map((name) => `'${name}'`).join(', ')}?` : ''}`,
+		);
+	}
+
+	keyOf(entity: EntityInfo, record: DataRecord): RecordKey {
+		return keyOf(entity, record);
+	}
+
+	async get(entity: string, key: RecordKey, options: { select?: string[] } = {}): Promise<DataRecord | undefined> {
+		const info = await this.describe(entity);
+		const url = this.recordUrl(info, key, options.select ? { select: options.select } : {});
+		const response = await this.context.send(
+			{ method: 'GET', url: this.context.absolute(url), headers: this.context.headers() },
+			{ entity: info.name, key },
+			[404],
+		);
+		if (response.status === 404) return undefined;
+		const record = parseJson(response.body);
+		if (!record || typeof record !== 'object') throw usageError({ system: this.system, entity: info.name, key }, 'the response to a read by key is not a JSON object');
+		return record as DataRecord;
+	}
+
+	async *readPages(entity: string, options: ReadOptions = {}): AsyncGenerator<DataRecord[], void, undefined> {
+		const info = await this.describe(entity);
+		if (options.limit !== undefined && (!Number.isSafeInteger(options.limit) || options.limit < 0)) {
+			throw usageError({ system: this.system, entity: info.name }, `limit must be a non-negative integer, got ${options.limit}`);
+		}
+		if (options.limit === 0) return;
+		const collection = await this.collectionRequest(info, options);
+		const url = withQuery(this.context.absolute(info.name), collection.query);
+		let remaining = options.limit ?? Infinity;
+		for await (const page of this.context.pages(url, info.name, this.context.headers(collection.headers), collection.maxPageSize)) {
+			const records = page.records.slice(0, remaining);
+			remaining -= records.length;
+			const size = options.pageSize ?? records.length;
+			for (let start = 0; start < records.length; start += Math.max(size, 1)) yield records.slice(start, start + Math.max(size, 1));
+			if (remaining <= 0) return;
+		}
+	}
+
+	async create(entity: string, record: DataRecord, options: WriteOptions = {}): Promise<WriteResult> {
+		const info = await this.describe(entity);
+		return runSingle(this.context, await this.planWrite({ operation: 'create', entity: info, record, options, atomic: false }));
+	}
+
+	async update(entity: string, key: RecordKey, changes: DataRecord, options: WriteOptions = {}): Promise<WriteResult> {
+		const info = await this.describe(entity);
+		return runSingle(this.context, await this.planWrite({ operation: 'update', entity: info, key, record: changes, options, atomic: false }));
+	}
+
+	async upsert(entity: string, key: RecordKey, record: DataRecord, options: WriteOptions = {}): Promise<WriteResult> {
+		const info = await this.describe(entity);
+		return runSingle(this.context, await this.planWrite({ operation: 'upsert', entity: info, key, record, options, atomic: false }));
+	}
+
+	async delete(entity: string, key: RecordKey, options: { etag?: string } = {}): Promise<WriteResult> {
+		const info = await this.describe(entity);
+		return runSingle(this.context, this.planDelete(info, key, options.etag));
+	}
+
+	async batch(writes: BatchWrite[], options: BatchOptions = {}): Promise<BatchWriteResult[]> {
+		const { defaultSize, maxSize } = this.context.profile.batch;
+		const batchSize = options.batchSize ?? defaultSize;
+		if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > maxSize) {
+			throw usageError({ system: this.system }, `batchSize must be an integer from 1 to ${maxSize}, got ${batchSize}`);
+		}
+		if (writes.length === 0) return [];
+		const atomic = options.atomic ?? false;
+		const plans = await Promise.all(writes.map((write) => this.planBatchWrite(write, atomic)));
+		return runBatch(this.context, plans, batchSize, atomic);
+	}
+
+	/** `CustomersV3(dataAreaId='usmf',CustomerAccount='US-001')?cross-company=true`, relative to the service root. */
+	protected recordUrl(entity: EntityInfo, key: RecordKey, query: QueryOptions = {}): string {
+		const segment = keySegment(entity, key, { barePrimaryKey: this.context.profile.barePrimaryKey });
+		return `${entity.name}${segment}${buildQueryString({ ...query, params: { ...this.byKeyParams(entity), ...(query.params ?? {}) } })}`;
+	}
+
+	private planDelete(entity: EntityInfo, key: RecordKey, etag: string | undefined): WritePlan {
+		let url: string;
+		try {
+			url = this.recordUrl(entity, key);
+		} catch (error) {
+			return { error: asODataError(error, { system: this.system, entity: entity.name, key }) };
+		}
+		return {
+			request: { method: 'DELETE', url, headers: { 'If-Match': etag ?? '*' }, entity: entity.name, key },
+			handle: (reply) => (reply.error ? { error: reply.error } : { result: { outcome: 'deleted', key } }),
+		};
+	}
+
+	private async planBatchWrite(write: BatchWrite, atomic: boolean): Promise<WritePlan> {
+		let entity: EntityInfo | undefined;
+		let failure: unknown;
+		try {
+			entity = await this.describe(write.entity);
+		} catch (error) {
+			failure = error;
+		}
+		if (!entity) return { error: asODataError(failure, { system: this.system, entity: write.entity, key: write.key }) };
+		if (write.operation === 'delete') {
+			if (!write.key) return { error: usageError({ system: this.system, entity: entity.name }, 'a delete needs a key') };
+			return this.planDelete(entity, write.key, write.options?.etag);
+		}
+		if (write.operation !== 'create' && !write.key) {
+			return { error: usageError({ system: this.system, entity: entity.name }, `an ${write.operation} needs a key`) };
+		}
+		return this.planWrite({
+			operation: write.operation,
+			entity,
+			key: write.key,
+			record: write.record ?? {},
+			options: write.options ?? {},
+			atomic,
+		});
+	}
+
+	private catalog(): Promise<Catalog> {
+		return catalogs.get(`${this.system} ${this.context.environmentUrl}`, this.metadataTtlMs, () => this.loadCatalog());
+	}
+
+	private async loadCatalog(): Promise<Catalog> {
+		const response = await this.context.send(
+			{ method: 'GET', url: `${this.context.serviceRoot}$metadata`, headers: this.context.headers({ Accept: 'application/xml' }) },
+			{ entity: '$metadata' },
+		);
+		let entities: EntityInfo[] | undefined;
+		let failure: unknown;
+		try {
+			entities = toEntityInfos(parseCsdl(response.body), this.system);
+		} catch (error) {
+			failure = error;
+		}
+		if (!entities) throw usageError({ system: this.system, entity: '$metadata' }, (failure as Error).message, failure);
+		return { entities, byName: new Map(entities.map((info) => [info.name, info])) };
+	}
+}
