@@ -1,14 +1,13 @@
 /**
- * Token, F&O and Dataverse emulators on loopback (port 0) for integration tests, with an authenticated Transport
+ * Token, F&O and Dataverse emulators on loopback (port 0, through emulators/index.ts) for integration tests, with an authenticated Transport
  * per system: the axios transport plus a bearer token from the token emulator's v2 endpoint, cached until
  * shortly before it expires.
  */
 import { INTEGRATION_APP, TENANT_ID, type AppRegistration } from '../../emulators/common/directory';
-import { startHttpServer, type Handler, type RunningServer } from '../../emulators/common/http';
 import type { WorldOptions } from '../../emulators/common/world';
-import { createDataverseEmulator, type DataverseEmulator } from '../../emulators/dataverse';
-import { createFoEmulator, type FoEmulator } from '../../emulators/fo';
-import { createTokenHandler } from '../../emulators/token/server';
+import type { DataverseEmulator } from '../../emulators/dataverse';
+import type { FoEmulator } from '../../emulators/fo';
+import { startEmulators as startSharedEmulators } from '../../emulators';
 import type { Transport } from '../../lib/odata';
 import { createAxiosTransport, type AxiosTransport } from './axios-transport';
 
@@ -41,28 +40,17 @@ const EXPIRY_MARGIN_MS = 60_000;
 
 export async function startEmulators(options: EmulatorsOptions = {}): Promise<Emulators> {
 	const app = options.app ?? INTEGRATION_APP;
-	const seed = options.seed ?? { customersPerCompany: 25 };
-	const tokenServer = await startHttpServer(createTokenHandler().handler, 0);
+	const running = await startSharedEmulators({
+		ports: { token: 0, fo: 0, dataverse: 0 },
+		seed: options.seed ?? { customersPerCompany: 25 },
+		foPageSize: options.foPageSize,
+		eventRetryDelayMs: 20,
+	});
 	const axios = createAxiosTransport();
-	const servers: RunningServer[] = [tokenServer];
-
-	// An emulator needs its own URL (token audience, links) and the server needs the handler: a box breaks the cycle.
-	const serve = async <E extends { handler: Handler }>(create: (baseUrl: string) => E) => {
-		const box: { emulator?: E } = {};
-		const server = await startHttpServer((request) => (box.emulator as E).handler(request), 0);
-		servers.push(server);
-		box.emulator = create(server.url);
-		return { server, emulator: box.emulator };
-	};
-	const fo = await serve((baseUrl) => createFoEmulator({ baseUrl, pageSize: options.foPageSize, seed, eventRetryDelayMs: 20 }));
-	const dataverse = await serve((baseUrl) =>
-		createDataverseEmulator({ baseUrl, seed, ...(options.dataverseMaxPageSize ? { maxPageSize: options.dataverseMaxPageSize } : {}) }),
-	);
-
 	const system = <E>(url: string, emulator: E): EmulatedSystem<E> => ({
 		url,
 		emulator,
-		transport: authenticated(axios, bearerTokens(tokenServer.url, app, url)),
+		transport: authenticated(axios, bearerTokens(running.token.url, app, url)),
 		admin: async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> => {
 			const response = await fetch(`${url}${path}`, {
 				method,
@@ -74,18 +62,17 @@ export async function startEmulators(options: EmulatorsOptions = {}): Promise<Em
 			return (text ? JSON.parse(text) : undefined) as T;
 		},
 	});
-
-	return {
-		tokenUrl: tokenServer.url,
-		fo: system(fo.server.url, fo.emulator),
-		dataverse: system(dataverse.server.url, dataverse.emulator),
+	const emulators: Emulators = {
+		tokenUrl: running.token.url,
+		fo: system(running.fo.url, running.fo.emulator),
+		dataverse: system(running.dataverse.url, running.dataverse.emulator),
 		close: async () => {
 			axios.close();
-			await fo.emulator.close();
-			await dataverse.emulator.close();
-			await Promise.all(servers.map((server) => server.close()));
+			await running.close();
 		},
 	};
+	if (options.dataverseMaxPageSize !== undefined) await emulators.dataverse.admin('POST', '/_emulator/settings', { maxPageSize: options.dataverseMaxPageSize });
+	return emulators;
 }
 
 /** Client-credentials tokens for `<resource>/.default`, cached until shortly before expiry. */
