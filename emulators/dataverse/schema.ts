@@ -22,6 +22,9 @@ export interface Table {
 	lookupByNavigation: Map<string, { lookup: Lookup; target: string }>;
 	/** Column order for serialisation: primary id first, then definition order. */
 	readColumns: ColumnDef[];
+	required: ColumnDef[];
+	defaults: ColumnDef[];
+	derived: ColumnDef[];
 	keys: AlternateKeyDef[];
 }
 
@@ -50,6 +53,9 @@ export class Schema {
 				lookupByValueName: new Map([...lookups.values()].map((l) => [l.valueName, l])),
 				lookupByNavigation,
 				readColumns: def.columns.filter((c) => !c.writeOnly),
+				required: def.columns.filter((c) => c.required),
+				defaults: def.columns.filter((c) => c.default !== undefined),
+				derived: def.columns.filter((c) => c.derivedFrom),
 				keys: def.alternateKeys,
 			};
 			this.bySet.set(def.entitySetName, table);

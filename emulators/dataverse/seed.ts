@@ -54,10 +54,11 @@ class Seeder {
 		const table = this.engine.schema.table(logicalName);
 		const store = this.engine.store.of(logicalName);
 		const row: Row = {};
-		for (const col of table.def.columns) row[col.name] = col.name in values ? values[col.name] : col.default ?? null;
+		for (const col of table.defaults) row[col.name] = col.default;
+		for (const k in values) if (values[k] !== null && values[k] !== undefined) row[k] = values[k];
 		const system: LookupValue = { id: APPS[0].objectId, table: 'systemuser' };
 		Object.assign(row, { [table.def.primaryId]: id, createdon: this.now, modifiedon: this.now, createdby: system, modifiedby: system, versionnumber: this.engine.store.nextVersion() });
-		for (const col of table.def.columns) if (col.derivedFrom) row[col.name] = col.derivedFrom.map((c) => row[c]).filter(Boolean).join(' ') || null;
+		for (const col of table.derived) row[col.name] = (col.derivedFrom ?? []).map((c) => row[c]).filter(Boolean).join(' ') || null;
 		store.insert(this.tx, id, row);
 		return { id, table: logicalName };
 	}

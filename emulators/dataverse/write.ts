@@ -130,9 +130,8 @@ export function convertBody(engine: Engine, ctx: RequestContext, table: Table, b
 }
 
 function derive(table: Table, row: Row): void {
-	for (const col of table.def.columns) {
-		if (!col.derivedFrom) continue;
-		row[col.name] = col.derivedFrom.map((c) => row[c]).filter((v) => typeof v === 'string' && v !== '').join(' ') || null;
+	for (const col of table.derived) {
+		row[col.name] = (col.derivedFrom ?? []).map((c) => row[c]).filter((v) => typeof v === 'string' && v !== '').join(' ') || null;
 	}
 }
 
@@ -157,6 +156,7 @@ function representation(deps: WriteDeps, ctx: RequestContext, table: Table, row:
 }
 
 async function runPipeline(deps: WriteDeps, ctx: RequestContext, tx: Tx, ev: PipelineEvent, apply: () => void): Promise<void> {
+	if (!deps.webhooks.steps(ev.message, ev.table.def.logicalName).length) return apply();
 	await deps.webhooks.runSync(ctx, ev, 10);
 	await deps.webhooks.runSync(ctx, ev, 20);
 	apply();
@@ -169,14 +169,12 @@ async function insertRow(deps: WriteDeps, ctx: RequestContext, tx: Tx, table: Ta
 	const { engine } = deps;
 	const store = engine.store.of(table.def.logicalName);
 	if (store.get(id)) throw new DvError(412, CODES.duplicateRecord, 'Cannot insert duplicate key.');
+	// Rows are sparse (absent = null): tables have dozens of columns and most are empty.
 	const row: Row = {};
-	for (const col of table.def.columns) {
-		if (col.name in values) row[col.name] = values[col.name];
-		else if (col.default !== undefined) row[col.name] = col.default;
-		else row[col.name] = null;
-	}
-	for (const col of table.def.columns) {
-		if (col.required && (row[col.name] === null || row[col.name] === '')) {
+	for (const col of table.defaults) row[col.name] = col.default;
+	for (const k in values) if (values[k] !== null) row[k] = values[k];
+	for (const col of table.required) {
+		if (row[col.name] === undefined || row[col.name] === '') {
 			throw badRequest(`A value for the required column '${col.name}' of table '${table.def.logicalName}' is missing.`, CODES.requiredMissing);
 		}
 	}
@@ -188,9 +186,7 @@ async function insertRow(deps: WriteDeps, ctx: RequestContext, tx: Tx, table: Ta
 	row.modifiedby = userRef(ctx);
 	derive(table, row);
 	validateRegistration(table, row);
-	const target: Row = {};
-	for (const [k, v] of Object.entries(row)) if (v !== null) target[k] = v;
-	const ev: PipelineEvent = { message: 'Create', table, id, target, changed: sent, post: row };
+	const ev: PipelineEvent = { message: 'Create', table, id, target: row, changed: sent, post: row };
 	await runPipeline(deps, ctx, tx, ev, () => {
 		row.versionnumber = engine.store.nextVersion();
 		store.insert(tx, id, row);
@@ -203,8 +199,8 @@ async function updateRow(deps: WriteDeps, ctx: RequestContext, tx: Tx, table: Ta
 	const store = engine.store.of(table.def.logicalName);
 	const id = prev[table.def.primaryId] as string;
 	const next: Row = { ...prev, ...changes, modifiedon: isoSeconds(Date.now()), modifiedby: userRef(ctx) };
-	for (const col of table.def.columns) {
-		if (col.required && col.name in changes && (next[col.name] === null || next[col.name] === '')) {
+	for (const col of table.required) {
+		if (col.name in changes && (next[col.name] === null || next[col.name] === '')) {
 			throw badRequest(`A value for the required column '${col.name}' of table '${table.def.logicalName}' is missing.`, CODES.requiredMissing);
 		}
 	}

@@ -34,6 +34,19 @@ describe('faults', () => {
 		expect(r.json.error.code).toMatch(/^0x/);
 	});
 
+	it('answers 413 for a body over the size limit and changes nothing', async () => {
+		await h.req('POST', '/_emulator/settings', { token: null, body: { maxBodyBytes: 1000 } });
+		try {
+			const before = (await h.req('GET', 'accounts/$count')).text;
+			const r = await h.req('POST', 'accounts', { body: { name: 'big', description: 'x'.repeat(1500) } });
+			expect(r.status).toBe(413);
+			expect(r.json.error.message).toMatch(/exceeds the limit of 1000 bytes/);
+			expect((await h.req('GET', 'accounts/$count')).text).toBe(before);
+		} finally {
+			await h.req('POST', '/_emulator/settings', { token: null, body: { maxBodyBytes: 128 * 1024 * 1024 } });
+		}
+	});
+
 	it('reports request counts in /_emulator/stats', async () => {
 		const r = await h.req('GET', '/_emulator/stats', { token: null });
 		expect(r.json.emulator).toBe('dataverse');
