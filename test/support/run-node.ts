@@ -17,11 +17,11 @@ process.env.N8N_USER_FOLDER ??= mkdtempSync(path.join(tmpdir(), 'dw-run-node-'))
 import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
 import {
 	ICredentialsHelper,
+	NodeConnectionTypes,
 	Workflow,
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
 	type IExecuteFunctions,
-	type IHttpRequestHelper,
 	type IHttpRequestOptions,
 	type INode,
 	type INodeCredentialsDetails,
@@ -34,22 +34,23 @@ import {
 	type ITaskData,
 	type IVersionedNodeType,
 	type IWorkflowExecuteAdditionalData,
-	type NodeConnectionType,
+	type INodeTypeDescription,
 } from 'n8n-workflow';
 
 const INPUT_TYPE = 'dw-test.input';
 
 /** A start node that forwards the items the harness puts on the execution stack. */
 class InputNode implements INodeType {
-	description = {
+	description: INodeTypeDescription = {
+		usableAsTool: true,
 		displayName: 'Input',
 		name: 'input',
 		group: ['input'],
 		version: 1,
 		description: 'Test input',
 		defaults: { name: 'Input' },
-		inputs: ['main' as NodeConnectionType],
-		outputs: ['main' as NodeConnectionType],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		properties: [],
 	};
 
@@ -75,13 +76,7 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		return requestOptions;
 	}
 
-	async preAuthentication(
-		_helpers: IHttpRequestHelper,
-		_credentials: ICredentialDataDecryptedObject,
-		_typeName: string,
-		_node: INode,
-		_expired: boolean,
-	): Promise<ICredentialDataDecryptedObject | undefined> {
+	async preAuthentication(): Promise<ICredentialDataDecryptedObject | undefined> {
 		return undefined;
 	}
 
@@ -235,7 +230,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 			waitingExecution: {},
 			waitingExecutionSource: {},
 		},
-	} as IRunExecutionData;
+	} as unknown as IRunExecutionData;
 
 	const run = await new WorkflowExecute(additionalData, 'manual', runExecutionData).processRunExecutionData(workflow);
 	const task = run.data.resultData.runData[NODE_NAME]?.[0];
