@@ -171,3 +171,44 @@ describe('update, read, delete', () => {
 		expect(sel.status).toBe(400);
 	});
 });
+
+describe('value conversions', () => {
+	it('stores date-times in UTC at second precision and filters on them', async () => {
+		const r = await h.req('POST', 'contacts', { headers: { prefer: 'return=representation' }, body: { lastname: 'Dates', birthdate: '1990-05-17T23:30:15.789+02:00' } });
+		expect(r.status).toBe(201);
+		expect(r.json.birthdate).toBe('1990-05-17T21:30:15Z');
+		const q = await h.req('GET', "contacts?$select=lastname&$filter=birthdate gt 1990-05-17T21:00:00Z and birthdate lt 1990-05-18");
+		expect(q.json.value.map((v: { lastname: string }) => v.lastname)).toEqual(['Dates']);
+	});
+
+	it.each([
+		['an impossible date', { lastname: 'x', birthdate: '1990-13-45' }, /Edm\.DateTimeOffset/],
+		['a number for a date', { lastname: 'x', birthdate: 19900517 }, /Edm\.DateTimeOffset/],
+		['a string for a boolean', { lastname: 'x', donotemail: 'yes' }, /Edm\.Boolean/],
+		['a decimal for an int', { lastname: 'x', gendercode: 1.5 }, /Edm\.Int32/],
+		['a non-GUID primary id', { lastname: 'x', contactid: 'abc' }, /Edm\.Guid/],
+	])('rejects %s', async (_label, body, message) => {
+		const r = await h.req('POST', 'contacts', { body });
+		expect(r.status).toBe(400);
+		expect(r.json.error.message).toMatch(message);
+	});
+
+	it('rejects numbers outside a column range', async () => {
+		const r = await h.req('POST', 'accounts', { body: { name: 'x', numberofemployees: -1 } });
+		expect(r.status).toBe(400);
+		expect(r.json.error.code).toBe('0x8004431a');
+	});
+});
+
+describe('keys with numbers and lookups (salesorderdetails: order + sequence)', () => {
+	it('addresses a row by a lookup plus an integer key part', async () => {
+		const order = await h.req('POST', 'salesorders', { headers: { prefer: 'return=representation' }, body: { name: 'SO 1', msdyn_salesordernumber: 'SO-1', 'msdyn_company@odata.bind': `/cdm_companies(${usmf})` } });
+		const orderId = order.json.salesorderid as string;
+		const line = await h.req('PATCH', `salesorderdetails(_salesorderid_value=${orderId},sequencenumber=1)`, { headers: { prefer: 'return=representation' }, body: { quantity: 2.5, productdescription: 'Speaker' } });
+		expect(line.status).toBe(201);
+		expect(line.json).toMatchObject({ _salesorderid_value: orderId, sequencenumber: 1, quantity: 2.5 });
+		expect((await h.req('GET', `salesorderdetails(sequencenumber=1,_salesorderid_value=${orderId})?$select=quantity`)).json.quantity).toBe(2.5);
+		const bad = await h.req('GET', `salesorderdetails(_salesorderid_value=${orderId},sequencenumber='1')`);
+		expect(bad.status).toBe(400);
+	});
+});

@@ -245,6 +245,26 @@ describe('synchronous steps', () => {
 	});
 });
 
+describe('loop protection', () => {
+	it('refuses a write past the maximum depth as an infinite loop', async () => {
+		await h.req('POST', '/_emulator/settings', { token: null, body: { maxDepth: 1 } });
+		try {
+			await register([{ message: 'Create', mode: 0, stage: 40 }]);
+			const nested: Array<{ status: number; code: string }> = [];
+			rx.respond = async (d) => {
+				const r = await h.req('POST', 'contacts', { headers: { 'x-ms-correlation-request-id': d.body.CorrelationId as string }, body: { lastname: 'Too deep' } });
+				nested.push({ status: r.status, code: r.json?.error?.code as string });
+				return { status: 200 };
+			};
+			expect((await h.req('POST', 'accounts', { body: { name: 'loop' } })).status).toBe(204);
+			expect(nested).toEqual([{ status: 400, code: '0x80044182' }]);
+			expect((await h.req('GET', "contacts?$filter=lastname eq 'Too deep'")).json.value).toHaveLength(0);
+		} finally {
+			await h.req('POST', '/_emulator/settings', { token: null, body: { maxDepth: 8 } });
+		}
+	});
+});
+
 describe('asynchronous steps', () => {
 	it('never block the response', async () => {
 		await register([{ message: 'Create' }]);
