@@ -86,7 +86,7 @@ export abstract class BaseConnector implements Connector {
 		if (exact) return exact;
 		const folded = entities.filter((info) => info.name.toLowerCase() === entity.toLowerCase() || info.typeName.toLowerCase() === entity.toLowerCase());
 		if (folded.length === 1) return folded[0];
-		const suggestions = closeMatches(entity, [...new Set(entities.flatMap((info) => [info.name]))]);
+		const suggestions = closeMatches(entity, entities.map((info) => info.name));
 		throw usageError(
 			{ system: this.system, entity },
 			`no entity set named '${entity}' in $metadata${suggestions.length > 0 ? `; did you mean ${suggestions.map((name) => `'${name}'`).join(', ')}?` : ''}`,

@@ -16,7 +16,7 @@ import {
 	type BatchResult,
 	type HttpResponse,
 } from '../../odata';
-import type { BatchWriteResult, RecordKey } from '../types';
+import type { BatchWriteResult } from '../types';
 import type { ConnectorContext } from './context';
 import { asODataError, errorForRecord } from './errors';
 import { isStep, type StepReply, type WritePlan, type WriteStep } from './writePlan';
@@ -26,11 +26,7 @@ interface Pending {
 	step: WriteStep;
 }
 
-const recordContext = (context: ConnectorContext, request: BatchRequest) => ({
-	system: context.system,
-	entity: request.entity,
-	key: request.key as RecordKey | undefined,
-});
+const recordContext = (context: ConnectorContext, request: BatchRequest) => ({ system: context.system, entity: request.entity, key: request.key });
 
 export async function runBatch(context: ConnectorContext, plans: readonly WritePlan[], batchSize: number, atomic: boolean): Promise<BatchWriteResult[]> {
 	const results: BatchWriteResult[] = new Array(plans.length);

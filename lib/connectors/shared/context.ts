@@ -47,7 +47,7 @@ export class ConnectorContext {
 		} catch (error) {
 			failure = error;
 		}
-		if (response === undefined) throw asODataError(failure, { system: this.system, entity: context.entity, key: context.key as never });
+		if (response === undefined) throw asODataError(failure, { system: this.system, entity: context.entity, key: context.key });
 		return response;
 	}
 
@@ -59,17 +59,22 @@ export class ConnectorContext {
 			retry: this.retry,
 			...(maxPageSize !== undefined ? { maxPageSize } : {}),
 		});
-		for (;;) {
-			let next: IteratorResult<Page, void> | undefined;
-			let failure: unknown;
-			try {
-				next = await iterator.next();
-			} catch (error) {
-				failure = error;
+		try {
+			for (;;) {
+				let next: IteratorResult<Page, void> | undefined;
+				let failure: unknown;
+				try {
+					next = await iterator.next();
+				} catch (error) {
+					failure = error;
+				}
+				if (next === undefined) throw asODataError(failure, { system: this.system, entity });
+				if (next.done) return;
+				yield next.value;
 			}
-			if (next === undefined) throw asODataError(failure, { system: this.system, entity });
-			if (next.done) return;
-			yield next.value;
+		} finally {
+			// A caller that stops early (a limit, a break) must not leave the reader suspended mid-page.
+			await iterator.return();
 		}
 	}
 
@@ -90,7 +95,7 @@ export class ConnectorContext {
 			failure = error;
 		}
 		if (response === undefined) {
-			const error = asODataError(failure, { system: this.system, entity: request.entity, key: request.key as never });
+			const error = asODataError(failure, { system: this.system, entity: request.entity, key: request.key });
 			return { status: error.status ?? 0, headers: {}, error };
 		}
 		return { status: response.status, headers: response.headers, json: parseJson(response.body) };

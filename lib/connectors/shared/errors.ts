@@ -1,11 +1,10 @@
 /** Every failure leaves a connector as an ODataError, so callers journal and show one error type. */
 import { NetworkError, ODataError, networkErrorCode, type SystemName } from '../../odata';
-import type { RecordKey } from '../types';
 
 export interface FailureContext {
 	system: SystemName;
 	entity?: string;
-	key?: RecordKey;
+	key?: Readonly<Record<string, unknown>>;
 }
 
 /** A failure found by the connector itself (bad key, unknown entity): never worth retrying. */

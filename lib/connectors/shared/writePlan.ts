@@ -39,11 +39,6 @@ export async function runSingle(context: ConnectorContext, plan: WritePlan): Pro
 	}
 }
 
-/** The reply's error, or one made up for a status the plan did not expect. */
-export function replyError(reply: StepReply): { error: ODataError } {
-	return { error: reply.error as ODataError };
-}
-
 export function etagOf(reply: StepReply): string | undefined {
 	const fromBody = reply.json && typeof reply.json === 'object' ? (reply.json as Record<string, unknown>)['@odata.etag'] : undefined;
 	return typeof fromBody === 'string' ? fromBody : reply.headers.etag;
