@@ -2,6 +2,7 @@
  * The Dynamics 365 F&O node through n8n's real engine against the F&O emulator: every operation, batch, errors, hostile keys.
  * n8n records a node's error as a plain object (what it stores with the execution), so errors are matched by `name`.
  */
+import type { IDataObject } from 'n8n-workflow';
 import { autoMap, columns, entity, jsonOf, startTestbed, type NodeTestbed } from './helpers';
 
 let bed: NodeTestbed;
@@ -195,7 +196,7 @@ describe('bad parameters fail before any request', () => {
 		await bed.run('fo', { operation: 'getAll', entity: entity('CustomersV3'), limit: 1 });
 	});
 
-	const expectNoRequest = async (parameters: Record<string, unknown>, message: RegExp, input?: Array<Record<string, unknown>>) => {
+	const expectNoRequest = async (parameters: Record<string, unknown>, message: RegExp, input?: IDataObject[]) => {
 		const before = await bed.requestCount('fo');
 		const result = await bed.run('fo', parameters, { input });
 		expect(result.error).toMatchObject({ name: 'NodeOperationError' });

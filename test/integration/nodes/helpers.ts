@@ -2,7 +2,7 @@
  * Runs our two nodes through n8n's real execution engine (test/support/run-node.ts) against the emulators, with
  * credentials as n8n would resolve them, so every request is real HTTP with a real OAuth2 token.
  */
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodeParameters, ResourceMapperValue } from 'n8n-workflow';
 import { startEmulators, type RunningEmulators } from '../../../emulators';
 import { DataverseDualWrite } from '../../../nodes/DataverseDualWrite/DataverseDualWrite.node';
 import { DynamicsFo } from '../../../nodes/DynamicsFo/DynamicsFo.node';
@@ -17,7 +17,8 @@ const NODES = {
 
 export interface NodeTestbed {
 	emulators: RunningEmulators;
-	run(system: System, parameters: INodeParameters, options?: { input?: IDataObject[]; continueOnFail?: boolean }): Promise<RunNodeResult>;
+	/** Parameters as they would be saved in a workflow. */
+	run(system: System, parameters: Record<string, unknown>, options?: { input?: IDataObject[]; continueOnFail?: boolean }): Promise<RunNodeResult>;
 	/** Total requests the emulator served (its `/_emulator/stats`). */
 	requestCount(system: System): Promise<number>;
 	close(): Promise<void>;
@@ -50,7 +51,7 @@ export async function startTestbed(): Promise<NodeTestbed> {
 			runNode({
 				nodeType: NODES[system].nodeType,
 				type: NODES[system].type,
-				parameters: { resource: 'record', ...parameters },
+				parameters: { resource: 'record', ...parameters } as INodeParameters,
 				credentials: {},
 				credentialsHelper,
 				input: options.input?.map((json): INodeExecutionData => ({ json })),
@@ -66,8 +67,25 @@ export async function startTestbed(): Promise<NodeTestbed> {
 
 export const entity = (name: string) => ({ __rl: true, mode: 'name', value: name });
 
-export const columns = (value: IDataObject, matchingColumns: string[] = []) => ({ mappingMode: 'defineBelow', value, matchingColumns, schema: [] });
+type MapperValues = Record<string, string | number | boolean | null>;
 
-export const autoMap = (matchingColumns: string[] = []) => ({ mappingMode: 'autoMapInputData', value: null, matchingColumns, schema: [] });
+/** A resource mapper parameter with its values defined in the node (schema left for n8n to fill in the editor). */
+export const columns = (value: MapperValues, matchingColumns: string[] = []): ResourceMapperValue => ({
+	mappingMode: 'defineBelow',
+	value,
+	matchingColumns,
+	schema: [],
+	attemptToConvertTypes: false,
+	convertFieldsToString: false,
+});
+
+export const autoMap = (matchingColumns: string[] = []): ResourceMapperValue => ({
+	mappingMode: 'autoMapInputData',
+	value: null,
+	matchingColumns,
+	schema: [],
+	attemptToConvertTypes: false,
+	convertFieldsToString: false,
+});
 
 export const jsonOf = (result: RunNodeResult) => result.items.map((item) => item.json);
