@@ -81,6 +81,18 @@ export function packPackage(): Promise<string> {
 	return packed;
 }
 
+/** Process groups of every n8n this process started: killed on exit, so a failed or interrupted test leaves no n8n behind. */
+const liveGroups = new Set<number>();
+process.once('exit', () => {
+	for (const pgid of liveGroups) {
+		try {
+			process.kill(-pgid, 'SIGKILL');
+		} catch {
+			// already gone
+		}
+	}
+});
+
 export class N8nInstance {
 	readonly userFolder: string;
 	port = 0;
@@ -185,6 +197,11 @@ export class N8nInstance {
 		child.stdout?.pipe(out);
 		child.stderr?.pipe(out);
 		this.child = child;
+		if (child.pid) {
+			const pgid = child.pid;
+			liveGroups.add(pgid);
+			child.once('exit', () => liveGroups.delete(pgid));
+		}
 		const deadline = Date.now() + 120_000;
 		while (Date.now() < deadline) {
 			if (child.exitCode !== null) {
@@ -249,12 +266,20 @@ export class N8nInstance {
 		return text ? JSON.parse(text) : undefined;
 	}
 
-	/** Waits until a production webhook answers something other than 404 (activation can lag start). */
-	async waitForWebhook(webhookPath: string, timeoutMs = 30_000): Promise<void> {
+	/**
+	 * Waits until a production webhook path is registered (activation can lag readiness). The probe is a DELETE,
+	 * a method our webhooks never use: n8n answers "not registered for DELETE requests" for a registered path
+	 * and "The requested webhook ... is not registered" for an unknown one, without running anything.
+	 * Paths: `<webhookId>/<path>` for trigger nodes, `<path>` for n8n's own Webhook node.
+	 */
+	async waitForWebhook(webhookPath: string, timeoutMs = 60_000): Promise<void> {
 		const deadline = Date.now() + timeoutMs;
 		while (Date.now() < deadline) {
-			const res = await fetch(`${this.url}/webhook/${webhookPath}`, { method: 'HEAD' }).catch(() => undefined);
-			if (res && res.status !== 404) return;
+			const res = await fetch(`${this.url}/webhook/${webhookPath}`, { method: 'DELETE' }).catch(() => undefined);
+			if (res) {
+				const text = await res.text();
+				if (res.status !== 404 || text.includes('not registered for')) return;
+			}
 			await new Promise((r) => setTimeout(r, 250));
 		}
 		throw new Error(`webhook ${webhookPath} was not registered within ${timeoutMs} ms`);
