@@ -125,7 +125,8 @@ function batchBody(boundary: string, parts: Array<{ method: string; url: string;
 async function main(): Promise<void> {
 	const [tokenPort, foPort, dvPort, basePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
 	const root = path.resolve(__dirname, '..');
-	const emu = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'emulators', 'cli.ts')], {
+	// `--import tsx` keeps the server in this child itself (the tsx CLI would fork again), so /proc shows its memory.
+	const emu = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'emulators', 'cli.ts')], {
 		env: { ...process.env, DW_TOKEN_PORT: String(tokenPort), DW_FO_PORT: String(foPort), DW_DATAVERSE_PORT: String(dvPort), DW_CUSTOMERS_PER_COMPANY: String(CUSTOMERS) },
 		stdio: ['ignore', 'ignore', 'inherit'],
 	});
