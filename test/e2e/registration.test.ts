@@ -8,12 +8,14 @@ const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.js
 };
 
 /** The class exported by a compiled dist file is what n8n registers; read its `name` / `description.name`. */
-function declared(kind: 'nodes' | 'credentials'): string[] {
-	return pkg.n8n[kind].map((file) => {
-		const mod = require(path.join(__dirname, '..', '..', file)) as Record<string, new () => { name?: string; description?: { name: string } }>;
-		const instance = new (Object.values(mod)[0])();
-		return (kind === 'nodes' ? instance.description?.name : instance.name) as string;
-	});
+async function declared(kind: 'nodes' | 'credentials'): Promise<string[]> {
+	return Promise.all(
+		pkg.n8n[kind].map(async (file) => {
+			const mod = (await import(path.join(__dirname, '..', '..', file))) as Record<string, new () => { name?: string; description?: { name: string } }>;
+			const instance = new (Object.values(mod)[0])();
+			return (kind === 'nodes' ? instance.description?.name : instance.name) as string;
+		}),
+	);
 }
 
 describe('our package inside a real n8n', () => {
@@ -27,7 +29,7 @@ describe('our package inside a real n8n', () => {
 	it('registers every credential type the package declares', async () => {
 		// A name that collides with one of n8n's own credentials would be shadowed: ours must be the one served.
 		const types = (await n8n.rest('GET', '/types/credentials.json')) as Array<{ name: string; extends?: string[]; displayName: string }>;
-		const expected = declared('credentials');
+		const expected = await declared('credentials');
 		expect(expected.length).toBeGreaterThan(0);
 		for (const name of expected) {
 			const found = types.find((t) => t.name === name);
@@ -40,7 +42,8 @@ describe('our package inside a real n8n', () => {
 	it('registers every node the package declares as n8n-nodes-dual-write.<name>', async () => {
 		const types = (await n8n.rest('GET', '/types/nodes.json')) as Array<{ name: string }>;
 		const names = new Set(types.map((t) => t.name));
-		const expected = declared('nodes');
+		const expected = await declared('nodes');
+		expect(expected.length).toBeGreaterThan(0);
 		for (const name of expected) expect(names).toContain(`${pkg.name}.${name}`);
 		// No node of ours leaks in under the CUSTOM. prefix (that would mean a dev-folder load, not a package install).
 		expect([...names].filter((n) => n.startsWith('CUSTOM.'))).toEqual([]);
