@@ -4,6 +4,7 @@
  * engine. The shapes follow Microsoft's published maps (reference §1.2–1.5, §2) so a standard map reads like its
  * documentation page.
  */
+import type { FieldKind } from '../connectors/types';
 import type { SystemName } from '../odata';
 
 export type SyncDirection = 'fo->dataverse' | 'dataverse->fo';
@@ -43,8 +44,32 @@ export interface FieldMap {
 	valueMap?: ValuePair[];
 	/** Written to the destination when the source is `none` or has no value. */
 	default?: Scalar;
-	/** For a Dataverse lookup path: the entity set of the referenced table (`msdyn_customergroups`). */
-	lookup?: { entity: string };
+	/** For a Dataverse lookup path: the referenced table and how to address it. */
+	lookup?: LookupTarget;
+	/**
+	 * The kind of value the row carries when no value map applies (`date` vs `datetime` and decimals cannot be told
+	 * apart from JSON alone). Metadata given to `compileMap` wins; without either, the kind is read off each value.
+	 */
+	type?: FieldKind;
+	/** Decimal places both sides keep (the smaller of the two): values are rounded to it before writing and hashing. */
+	scale?: number;
+}
+
+export interface LookupTarget {
+	/** Entity set of the referenced table (`msdyn_customergroups`); for a polymorphic path, of the first target. */
+	entity: string;
+	/**
+	 * The referenced table is company-specific: its alternate key also holds the company, under this dotted path
+	 * (`msdyn_company.cdm_companycode`; `true` = the map's own `company.dataverse` path). Absent: a global table.
+	 */
+	company?: string | true;
+	/** Polymorphic paths: entity set per target type in the path (`{Account:'accounts', Contact:'contacts'}`). */
+	entities?: Record<string, string>;
+	/**
+	 * Polymorphic paths, F&O→Dataverse: an F&O field whose value names the target type
+	 * (`{field:'PartyType', values:{Organization:'Account', Person:'Contact'}}`). Without it, the first target wins.
+	 */
+	targetBy?: { field: string; values: Record<string, string> };
 }
 
 export interface ConflictPolicy {
