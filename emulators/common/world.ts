@@ -18,9 +18,17 @@ export interface Unit { symbol: string; description: string; unitClass: string; 
 export interface PaymentTerm {
 	company: string; name: string; description: string; days: number; months: number;
 	cutOffDayOfMonth: number; isCash: boolean; isDefault: boolean;
+	/** Payment day name ('' = none). */
+	paymentDay: string;
 }
 export interface CustomerGroup {
 	company: string; id: string; description: string; paymentTermId: string; salesTaxIncludedInPrice: boolean;
+}
+/** A small per-company setup row looked up by name (payment days, schedules, methods, tax groups, vendor groups). */
+export interface NamedSetup { company: string; name: string; description: string }
+export interface VendorContact {
+	company: string; contactPersonId: string; partyNumber: string; vendorAccount: string;
+	firstName: string; lastName: string; email: string; phone: string; department: string;
 }
 export interface Address { street: string; city: string; zip: string; state: string; country: string }
 export interface Customer {
@@ -44,10 +52,16 @@ export interface Customer {
 	salesMemo: string;
 	/** Another customer of the same company that pays this one's invoices (a self-reference), or ''. */
 	invoiceAccount: string;
+	/** Lookups into the named setup tables ('' = none); derived from the index, not the RNG. */
+	paymentMethod: string;
+	paymentDay: string;
+	paymentSchedule: string;
+	salesTaxGroup: string;
 }
 export interface Vendor {
 	company: string; account: string; name: string; group: string; currency: string; paymentTerms: string;
 	partyType: 'Organization' | 'Person'; partyNumber: string; creditLimit: number;
+	paymentMethod: string; paymentDay: string; salesTaxGroup: string;
 }
 export interface Product {
 	company: string; itemNumber: string; productNumber: string; name: string; description: string;
@@ -59,8 +73,15 @@ export interface World {
 	units: Unit[];
 	paymentTerms: PaymentTerm[];
 	customerGroups: CustomerGroup[];
+	paymentDays: NamedSetup[];
+	paymentSchedules: NamedSetup[];
+	customerPaymentMethods: NamedSetup[];
+	vendorPaymentMethods: NamedSetup[];
+	salesTaxGroups: NamedSetup[];
+	vendorGroups: NamedSetup[];
 	customers: Customer[];
 	vendors: Vendor[];
+	vendorContacts: VendorContact[];
 	products: Product[];
 }
 
@@ -86,10 +107,10 @@ const UNITS: Unit[] = [
 ];
 
 const TERMS: Array<Omit<PaymentTerm, 'company'>> = [
-	{ name: 'Net10', description: 'Net 10 days', days: 10, months: 0, cutOffDayOfMonth: 0, isCash: false, isDefault: false },
-	{ name: 'Net30', description: 'Net 30 days', days: 30, months: 0, cutOffDayOfMonth: 0, isCash: false, isDefault: true },
-	{ name: 'M15', description: 'Current month + 15 days', days: 15, months: 1, cutOffDayOfMonth: 25, isCash: false, isDefault: false },
-	{ name: 'COD', description: 'Cash on delivery', days: 0, months: 0, cutOffDayOfMonth: 0, isCash: true, isDefault: false },
+	{ name: 'Net10', description: 'Net 10 days', days: 10, months: 0, cutOffDayOfMonth: 0, isCash: false, isDefault: false, paymentDay: '' },
+	{ name: 'Net30', description: 'Net 30 days', days: 30, months: 0, cutOffDayOfMonth: 0, isCash: false, isDefault: true, paymentDay: '' },
+	{ name: 'M15', description: 'Current month + 15 days', days: 15, months: 1, cutOffDayOfMonth: 25, isCash: false, isDefault: false, paymentDay: '15th' },
+	{ name: 'COD', description: 'Cash on delivery', days: 0, months: 0, cutOffDayOfMonth: 0, isCash: true, isDefault: false, paymentDay: '' },
 ];
 
 const GROUPS: Array<[string, string, string]> = [
@@ -98,6 +119,16 @@ const GROUPS: Array<[string, string, string]> = [
 	['30', 'Retail customers — Müller & Söhne channel', 'COD'],
 	['80', "Other customers (incl. O'Reilly-type accounts)", 'M15'],
 ];
+
+/** Named setup rows, the same in every company: [name, description]. */
+export const SETUP = {
+	paymentDays: [['Fri', 'Fridays'], ['15th', '15th of the month']],
+	paymentSchedules: [['3x30', 'Three instalments, 30 days apart']],
+	customerPaymentMethods: [['CHECK', 'Check'], ['ELECTRONIC', 'Electronic payment — SEPA/ACH']],
+	vendorPaymentMethods: [['CHECK', 'Check'], ['WIRE', 'Wire transfer']],
+	salesTaxGroups: [['STD', 'Standard rate'], ['EXEMPT', "Exempt (reseller's certificate)"]],
+	vendorGroups: [['10', 'Domestic suppliers'], ['20', 'Foreign suppliers — Übersee']],
+} as const satisfies Record<string, ReadonlyArray<readonly [string, string]>>;
 
 const ORG_STEMS = [
 	"O'Brien & Sons", 'Müller Maschinenbau', 'Ætheric Søren ApS', 'Fabrikam', 'Litware', 'Adventure Works',
@@ -163,6 +194,10 @@ export function* generateCustomers(company: Company, count: number, seed = 1): G
 			address: { street: pick(r, STREETS), city, zip, state, country: company.country },
 			salesMemo: r() < 0.2 ? 'Prefers delivery before 10:00; "fragile" goods — handle with care.' : '',
 			invoiceAccount: i > 3 && i % 10 === 0 ? `${prefix}-${String(i - 1).padStart(6, '0')}` : '',
+			paymentMethod: i % 2 === 1 ? 'CHECK' : 'ELECTRONIC',
+			paymentDay: i % 5 === 0 ? 'Fri' : '',
+			paymentSchedule: i % 7 === 0 ? '3x30' : '',
+			salesTaxGroup: i % 4 === 0 ? 'EXEMPT' : 'STD',
 		};
 	}
 }
@@ -178,14 +213,24 @@ export function generateWorld(options: WorldOptions = {}): World {
 		units: UNITS.map((u) => ({ ...u })),
 		paymentTerms: [],
 		customerGroups: [],
+		paymentDays: [],
+		paymentSchedules: [],
+		customerPaymentMethods: [],
+		vendorPaymentMethods: [],
+		salesTaxGroups: [],
+		vendorGroups: [],
 		customers: [],
 		vendors: [],
+		vendorContacts: [],
 		products: [],
 	};
 	for (const company of world.companies) {
 		for (const t of TERMS) world.paymentTerms.push({ company: company.id, ...t });
 		for (const [id, description, term] of GROUPS) {
 			world.customerGroups.push({ company: company.id, id, description, paymentTermId: term, salesTaxIncludedInPrice: id === '30' });
+		}
+		for (const kind of Object.keys(SETUP) as Array<keyof typeof SETUP>) {
+			for (const [name, description] of SETUP[kind]) world[kind].push({ company: company.id, name, description });
 		}
 		world.customers.push(...generateCustomers(company, customersPer, seed));
 		const r = rng(companySeed(seed, company.id, 0x7e4d));
@@ -201,6 +246,25 @@ export function generateWorld(options: WorldOptions = {}): World {
 				partyType: 'Organization',
 				partyNumber: `${company.id.toUpperCase()}V${String(i).padStart(7, '0')}`,
 				creditLimit: money(r, 100_000),
+				paymentMethod: i % 3 === 0 ? 'WIRE' : 'CHECK',
+				paymentDay: i % 4 === 0 ? '15th' : '',
+				salesTaxGroup: 'STD',
+			});
+		}
+		// One contact person for each of the first four vendors (F&O contact persons; Dataverse vendor contacts).
+		for (let i = 1; i <= Math.min(4, vendorsPer); i++) {
+			const first = FIRST[(i * 5) % FIRST.length];
+			const last = LAST[(i * 3) % LAST.length];
+			world.vendorContacts.push({
+				company: company.id,
+				contactPersonId: `${prefix}-CP${String(i).padStart(4, '0')}`,
+				partyNumber: `${company.id.toUpperCase()}C${String(i).padStart(7, '0')}`,
+				vendorAccount: `V${prefix}-${String(i).padStart(5, '0')}`,
+				firstName: first,
+				lastName: last,
+				email: `${`${first}.${last}`.normalize('NFKD').replace(/[^A-Za-z.]/g, '').toLowerCase()}@v${prefix.toLowerCase()}${i}.example.com`,
+				phone: `+44 20 7946 ${String(1000 + i * 7).padStart(4, '0')}`,
+				department: i % 2 ? 'Sales' : 'Accounts receivable',
 			});
 		}
 		for (let i = 1; i <= productsPer; i++) {

@@ -44,6 +44,18 @@ const SYSTEM_TABLES = new Set(['systemuser', 'sdkmessage', 'sdkmessagefilter', '
 export const filterIdFor = (message: string, logicalName: string) => stableGuid('sdkmessagefilter', message, logicalName);
 
 const ONHOLD: Record<string, number> = { No: 192350000, Invoice: 192350001, All: 192350002 };
+/** msdyn_paymentmethodtype, in F&O PaymMode order (the terms-of-payment map's value map). */
+const PAYMENT_METHOD_TYPE: Record<string, number> = { Net: 192350000, CurrentMonth: 192350001, COD: 192350005 };
+
+/** The named setup tables and the world list each is projected from. */
+const SETUP_TABLES: Array<[logicalName: string, kind: 'paymentDays' | 'paymentSchedules' | 'customerPaymentMethods' | 'vendorPaymentMethods' | 'salesTaxGroups' | 'vendorGroups', nameColumn: string]> = [
+	['msdyn_paymentday', 'paymentDays', 'msdyn_name'],
+	['msdyn_paymentschedule', 'paymentSchedules', 'msdyn_name'],
+	['msdyn_customerpaymentmethod', 'customerPaymentMethods', 'msdyn_name'],
+	['msdyn_vendorpaymentmethod', 'vendorPaymentMethods', 'msdyn_name'],
+	['msdyn_salestaxgroup', 'salesTaxGroups', 'msdyn_name'],
+	['msdyn_vendorgroup', 'vendorGroups', 'msdyn_vendorgroup'],
+];
 
 class Seeder {
 	private readonly tx = new Tx();
@@ -119,8 +131,21 @@ function projectWorld(s: Seeder, world: World, project: Set<Projection>, ownPart
 			quantity: 1,
 		});
 	}
+	// Named setup rows (payment days, schedules, methods, tax groups, vendor groups), keyed `<table>|<company>|<name>`.
+	const setup = new Map<string, LookupValue>();
+	const named = (table: string, company: string, name: string): LookupValue | null => (name ? (setup.get(`${table}|${company}|${name}`) ?? null) : null);
+	if (project.size > 0) {
+		for (const [table, kind, nameColumn] of SETUP_TABLES) {
+			for (const row of world[kind]) {
+				setup.set(
+					`${table}|${row.company}|${row.name}`,
+					s.put(table, stableGuid(table, row.company, row.name), { [nameColumn]: row.name, msdyn_description: row.description, msdyn_company: companies.get(row.company) ?? null }),
+				);
+			}
+		}
+	}
 	const terms = new Map<string, LookupValue>();
-	if (project.has('paymentTerms') || project.has('customerGroups') || project.has('customers')) {
+	if (project.has('paymentTerms') || project.has('customerGroups') || project.has('customers') || project.has('vendors')) {
 		for (const t of world.paymentTerms) {
 			terms.set(
 				`${t.company}|${t.name}`,
@@ -132,6 +157,8 @@ function projectWorld(s: Seeder, world: World, project: Set<Projection>, ownPart
 					msdyn_cutoffdayofmonth: t.cutOffDayOfMonth,
 					msdyn_iscashpayment: t.isCash,
 					msdyn_isdefaultpaymentterm: t.isDefault,
+					msdyn_paymentmethodtype: PAYMENT_METHOD_TYPE[t.months > 0 ? 'CurrentMonth' : t.isCash ? 'COD' : 'Net'],
+					msdyn_paymentdayname: named('msdyn_paymentday', t.company, t.paymentDay),
 					msdyn_company: companies.get(t.company) ?? null,
 				}),
 			);
@@ -169,6 +196,12 @@ function projectWorld(s: Seeder, world: World, project: Set<Projection>, ownPart
 				address1_country: c.address.country,
 				description: c.salesMemo || null,
 				msdyn_partynumber: c.partyNumber,
+				msdyn_partycountry: c.address.country,
+				msdyn_partystateprovince: c.address.state || null,
+				msdyn_paymentday: named('msdyn_paymentday', c.company, c.paymentDay),
+				msdyn_customerpaymentmethod: named('msdyn_customerpaymentmethod', c.company, c.paymentMethod),
+				msdyn_paymentschedule: named('msdyn_paymentschedule', c.company, c.paymentSchedule),
+				msdyn_salestaxgroup: named('msdyn_salestaxgroup', c.company, c.salesTaxGroup),
 			};
 			if (c.partyType === 'Organization') {
 				s.put('account', stableGuid('account', c.company, c.account), {
@@ -201,6 +234,11 @@ function projectWorld(s: Seeder, world: World, project: Set<Projection>, ownPart
 				msdyn_vendorcreditlimit: v.creditLimit,
 				msdyn_currencycode: currencies.get(v.currency) ?? null,
 				msdyn_partynumber: v.partyNumber,
+				msdyn_vendorgroupid: named('msdyn_vendorgroup', v.company, v.group),
+				msdyn_paymentterms: terms.get(`${v.company}|${v.paymentTerms}`) ?? null,
+				msdyn_vendorpaymentmethod: named('msdyn_vendorpaymentmethod', v.company, v.paymentMethod),
+				msdyn_defaultpaymentdayname: named('msdyn_paymentday', v.company, v.paymentDay),
+				msdyn_taxgroup: named('msdyn_salestaxgroup', v.company, v.salesTaxGroup),
 			});
 		}
 	}
@@ -229,20 +267,22 @@ function projectWorld(s: Seeder, world: World, project: Set<Projection>, ownPart
 		// with F&O's number sequence, as the dual-write docs advise for multi-mastered tables.
 		const usmf = companies.get('usmf') ?? null;
 		const usd = currencies.get('USD') ?? null;
+		// With customer groups projected, they join group 10 (F&O requires a customer group on every customer).
+		const group = groups.get('usmf|10') ?? null;
 		const own: Array<[string, string, string]> = [
 			['C-000001', "O'Brien Café & Bäckerei", 'Seattle'],
 			['C-000002', 'Ørsted Wind Partners', 'Dallas'],
 			['C-000003', 'Fabrikam Northwind "Premium"', 'Seattle'],
 		];
 		for (const [num, name, city] of own) {
-			s.put('account', stableGuid('account', 'usmf', num), { accountnumber: num, name, msdyn_company: usmf, customertypecode: 3, transactioncurrencyid: usd, address1_city: city, creditlimit: 5000 });
+			s.put('account', stableGuid('account', 'usmf', num), { accountnumber: num, name, msdyn_company: usmf, customertypecode: 3, transactioncurrencyid: usd, address1_city: city, creditlimit: 5000, msdyn_customergroupid: group });
 		}
 		const people: Array<[string, string, string]> = [
 			['CP-000001', 'Siobhán', "O'Sullivan"],
 			['CP-000002', 'Jürgen', 'Weiß'],
 		];
 		for (const [num, first, last] of people) {
-			s.put('contact', stableGuid('contact', 'usmf', num), { msdyn_contactpersonid: num, firstname: first, lastname: last, msdyn_company: usmf, msdyn_sellable: true, transactioncurrencyid: usd });
+			s.put('contact', stableGuid('contact', 'usmf', num), { msdyn_contactpersonid: num, firstname: first, lastname: last, msdyn_company: usmf, msdyn_sellable: true, transactioncurrencyid: usd, msdyn_customergroupid: group });
 		}
 	}
 }

@@ -19,6 +19,12 @@ export const ENUMS: EnumDef[] = [
 	e('SalesOrderProcessingStatus', 'None', 'Draft', 'Confirmed', 'PickingListProduced', 'PartiallyDelivered', 'Delivered', 'PartiallyInvoiced', 'Invoiced', 'Canceled'),
 	e('CashDisc', 'No', 'Yes'),
 	e('PaymMode', 'Net', 'CurrentMonth', 'CurrentQuarter', 'CurrentYear', 'CurrentWeek', 'COD'),
+	e('CreditCardPaymentType', 'None', 'CreditCard'),
+	e('CreditCardCreditCheckType', 'None', 'Authorize', 'Preauthorize'),
+	e('InvoiceOrderAccount', 'InvoiceAccount', 'OrderAccount'),
+	e('Gender', 'Unknown', 'Male', 'Female', 'NonSpecific'),
+	e('DirPersonMaritalStatus', 'None', 'Married', 'Single', 'Divorced', 'Widowed'),
+	e('ContactPersonAssociatedContactType', 'None', 'Vendor', 'Customer'),
 ];
 
 export const ENUM_BY_NAME = new Map(ENUMS.map((en) => [en.name, en]));

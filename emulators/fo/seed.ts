@@ -36,6 +36,17 @@ export function seedStore(store: Store, options: WorldOptions): void {
 		put('UnitsOfMeasure', { UnitSymbol: u.symbol, UnitDescription: u.description, UnitClass: u.unitClass, DecimalPrecision: u.decimals, IsSystemUnit: true, SystemOfUnits: 'Metric' });
 	}
 	for (const c of world.companies) put('LegalEntities', { LegalEntityId: c.id, Name: c.name, AccountingCurrency: c.currency, AddressCountryRegionId: c.country });
+	const setup: Array<[keyof typeof world & ('paymentDays' | 'paymentSchedules' | 'customerPaymentMethods' | 'vendorPaymentMethods' | 'salesTaxGroups' | 'vendorGroups'), string, string]> = [
+		['paymentDays', 'PaymentDays', 'Name'],
+		['paymentSchedules', 'PaymentSchedules', 'Name'],
+		['customerPaymentMethods', 'CustomerPaymentMethods', 'Name'],
+		['vendorPaymentMethods', 'VendorPaymentMethods', 'Name'],
+		['salesTaxGroups', 'SalesTaxGroups', 'TaxGroupCode'],
+		['vendorGroups', 'VendorGroups', 'VendorGroupId'],
+	];
+	for (const [kind, setName, keyField] of setup) {
+		for (const row of world[kind]) put(setName, { dataAreaId: row.company, [keyField]: row.name, Description: row.description });
+	}
 	for (const t of world.paymentTerms) {
 		put('PaymentTerms', {
 			dataAreaId: t.company,
@@ -47,6 +58,7 @@ export function seedStore(store: Store, options: WorldOptions): void {
 			IsCashPayment: t.isCash,
 			IsDefaultPaymentTerm: t.isDefault,
 			PaymentMethodType: t.months > 0 ? 'CurrentMonth' : t.isCash ? 'COD' : 'Net',
+			PaymentDayName: t.paymentDay,
 		});
 	}
 	for (const g of world.customerGroups) {
@@ -57,7 +69,8 @@ export function seedStore(store: Store, options: WorldOptions): void {
 	for (const company of world.companies) {
 		const first: Customer[] = [];
 		for (const c of generateCustomers(company, customersPer, options.seed ?? 1)) {
-			if (first.length < 3) first.push(c);
+			// Sales orders go to organisations: their invoice account is an account in Dataverse.
+			if (first.length < 3 && c.partyType === 'Organization') first.push(c);
 			put('CustomersV3', {
 				dataAreaId: c.company,
 				CustomerAccount: c.account,
@@ -81,6 +94,22 @@ export function seedStore(store: Store, options: WorldOptions): void {
 				AddressCountryRegionId: c.address.country,
 				SalesMemo: c.salesMemo,
 				InvoiceAccount: c.invoiceAccount,
+				PaymentMethod: c.paymentMethod,
+				PaymentDay: c.paymentDay,
+				PaymentSchedule: c.paymentSchedule,
+				SalesTaxGroup: c.salesTaxGroup,
+				PartyCountry: c.address.country,
+				PartyState: c.address.state,
+				DeliveryAddressStreet: c.address.street,
+				DeliveryAddressCity: c.address.city,
+				DeliveryAddressZipCode: c.address.zip,
+				DeliveryAddressState: c.address.state,
+				DeliveryAddressCountryRegionISOCode: c.address.country,
+				InvoiceAddressStreet: c.address.street,
+				InvoiceAddressCity: c.address.city,
+				InvoiceAddressZipCode: c.address.zip,
+				InvoiceAddressState: c.address.state,
+				InvoiceAddressCountryRegionISOCode: c.address.country,
 			});
 		}
 		firstCustomers.set(company.id, first);
@@ -96,6 +125,23 @@ export function seedStore(store: Store, options: WorldOptions): void {
 			VendorPartyType: v.partyType,
 			VendorPartyNumber: v.partyNumber,
 			CreditLimit: v.creditLimit,
+			DefaultVendorPaymentMethodName: v.paymentMethod,
+			DefaultPaymentDayName: v.paymentDay,
+			SalesTaxGroupCode: v.salesTaxGroup,
+		});
+	}
+	for (const c of world.vendorContacts) {
+		put('CDSContactsV2', {
+			dataAreaId: c.company,
+			ContactPersonId: c.contactPersonId,
+			ContactPersonPartyNumber: c.partyNumber,
+			AssociatedContactType: 'Vendor',
+			AssociatedContactNumber: c.vendorAccount,
+			FirstName: c.firstName,
+			LastName: c.lastName,
+			EmploymentDepartment: c.department,
+			PrimaryEmailAddress: c.email,
+			PrimaryPhoneNumber: c.phone,
 		});
 	}
 	for (const p of world.products) {
@@ -113,13 +159,39 @@ export function seedStore(store: Store, options: WorldOptions): void {
 			SalesUnitSymbol: p.unit,
 			PurchaseUnitSymbol: p.unit,
 		});
+		put('CDSReleasedDistinctProducts', {
+			dataAreaId: p.company,
+			ProductNumber: p.productNumber,
+			ItemNumber: p.itemNumber,
+			ProductName: p.name,
+			ProductDescription: p.description,
+			ProductType: p.productType,
+			CurrencyCode: world.companies.find((c) => c.id === p.company)?.currency ?? 'USD',
+			SalesUnitSymbol: p.unit,
+			SalesUnitDecimalPrecision: world.units.find((u) => u.symbol === p.unit)?.decimals ?? 0,
+			SalesPrice: p.salesPrice,
+			UnitCost: p.unitCost,
+			IsStockedProduct: p.productType === 'Item',
+		});
 	}
 	// The world has no sites, warehouses or orders; derive a small, fixed logistics layout per company.
 	for (const company of world.companies) {
 		const id = company.id;
-		for (const site of ['1', '2']) put('OperationalSites', { dataAreaId: id, SiteId: site, SiteName: `Site ${site} — ${company.name}`.slice(0, 60), PrimaryAddressCountryRegionId: company.country });
-		for (const [wh, site, type] of [['11', '1', 'Standard'], ['12', '1', 'Standard'], ['21', '2', 'Standard'], ['QA', '1', 'Quarantine']]) {
-			put('Warehouses', { dataAreaId: id, WarehouseId: wh, WarehouseName: `Warehouse ${wh}`, OperationalSiteId: site, WarehouseType: type });
+		for (const site of ['1', '2']) {
+			put('OperationalSites', { dataAreaId: id, SiteId: site, SiteName: `Site ${site} — ${company.name}`.slice(0, 60), PrimaryAddressCountryRegionId: company.country, IsReceivingWarehouseOverrideAllowed: site === '1' });
+		}
+		// The quarantine warehouse comes first: the others name it as their quarantine warehouse (a self-reference).
+		for (const [wh, site, type] of [['QA', '1', 'Quarantine'], ['11', '1', 'Standard'], ['12', '1', 'Standard'], ['21', '2', 'Standard']]) {
+			put('Warehouses', {
+				dataAreaId: id,
+				WarehouseId: wh,
+				WarehouseName: `Warehouse ${wh}`,
+				OperationalSiteId: site,
+				WarehouseType: type,
+				QuarantineWarehouseId: type === 'Standard' ? 'QA' : '',
+				IsWarehouseManagementProcessesEnabled: wh === '11',
+				PrimaryAddressCountryRegionId: company.country,
+			});
 		}
 		const products = world.products.filter((p) => p.company === id);
 		(firstCustomers.get(id) ?? []).forEach((customer, i) => {
@@ -140,6 +212,11 @@ export function seedStore(store: Store, options: WorldOptions): void {
 				DeliveryAddressCountryRegionISOCode: customer.address.country,
 				DeliveryAddressStreet: customer.address.street,
 				DeliveryAddressZipCode: customer.address.zip,
+				InvoiceAddressCity: customer.address.city,
+				InvoiceAddressCountryRegionISOCode: customer.address.country,
+				InvoiceAddressStreet: customer.address.street,
+				InvoiceAddressZipCode: customer.address.zip,
+				Email: customer.email,
 			});
 			for (let line = 1; line <= 2 && products.length; line++) {
 				const p = products[(i * 2 + line - 1) % products.length];

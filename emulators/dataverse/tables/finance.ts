@@ -26,6 +26,9 @@ export const msdyn_customerpaymentmethod = namedCompanyTable('msdyn_customerpaym
 export const msdyn_vendorpaymentmethod = namedCompanyTable('msdyn_vendorpaymentmethod', 'msdyn_vendorpaymentmethods', 10104);
 export const msdyn_salestaxgroup = namedCompanyTable('msdyn_salestaxgroup', 'msdyn_salestaxgroups', 10105);
 export const msdyn_vendorgroup = namedCompanyTable('msdyn_vendorgroup', 'msdyn_vendorgroups', 10106, 'msdyn_vendorgroup');
+export const msdyn_modeofdelivery = namedCompanyTable('msdyn_modeofdelivery', 'msdyn_modeofdeliveries', 10107);
+export const msdyn_termsofdelivery = namedCompanyTable('msdyn_termsofdelivery', 'msdyn_termsofdeliveries', 10108, 'msdyn_termscode');
+export const msdyn_salesorderorigin = namedCompanyTable('msdyn_salesorderorigin', 'msdyn_salesorderorigins', 10109, 'msdyn_origincode');
 
 export const msdyn_paymentterm: TableDef = {
 	logicalName: 'msdyn_paymentterm',

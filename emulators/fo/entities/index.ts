@@ -1,8 +1,8 @@
 import type { EntityDef } from '../model';
 import { Currencies, LegalEntities, UnitsOfMeasure } from './global';
-import { CustomerGroups, PaymentTerms } from './finance';
-import { CustomersV3, VendorsV2 } from './parties';
-import { ReleasedProductsV2 } from './products';
+import { CustomerGroups, CustomerPaymentMethods, PaymentDays, PaymentSchedules, PaymentTerms, SalesTaxGroups, VendorGroups, VendorPaymentMethods } from './finance';
+import { CDSContactsV2, CustomersV3, VendorsV2 } from './parties';
+import { CDSReleasedDistinctProducts, ReleasedProductsV2 } from './products';
 import { OperationalSites, Warehouses } from './logistics';
 import { CDSSalesOrderHeaders, CDSSalesOrderLinesV2 } from './sales';
 
@@ -11,11 +11,19 @@ export const ENTITIES: EntityDef[] = [
 	LegalEntities,
 	Currencies,
 	UnitsOfMeasure,
+	PaymentDays,
+	PaymentSchedules,
+	CustomerPaymentMethods,
+	VendorPaymentMethods,
+	SalesTaxGroups,
+	VendorGroups,
 	PaymentTerms,
 	CustomerGroups,
 	CustomersV3,
 	VendorsV2,
+	CDSContactsV2,
 	ReleasedProductsV2,
+	CDSReleasedDistinctProducts,
 	OperationalSites,
 	Warehouses,
 	CDSSalesOrderHeaders,
