@@ -184,5 +184,9 @@ export const salesorderdetail: TableDef = {
 		str('shipto_country', 80),
 		company(),
 	],
-	alternateKeys: [{ name: 'salesorderdetail_sequence_key', columns: ['salesorderid', 'sequencenumber'] }],
+	alternateKeys: [
+		{ name: 'salesorderdetail_sequence_key', columns: ['salesorderid', 'sequencenumber'] },
+		// The lines map's integration key: company-striped maps carry the company in the key (reference §1.4–1.5).
+		{ name: 'msdyn_salesorderdetail_company_key', columns: ['salesorderid', 'sequencenumber', 'msdyn_company'] },
+	],
 };
