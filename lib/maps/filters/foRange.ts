@@ -1,0 +1,158 @@
+/**
+ * F&O source filters: the X++ query-range expression subset dual-write maps use (reference §1.3):
+ * `((PartyType == "Organization"))`, `(name like "A*")`, `!`, `&&`, `||`, `==` (and `=`, as Microsoft's own
+ * CDS Contacts V2 map writes it), `!=`, `<`, `<=`, `>`, `>=`, enum values `Type::Value`, dates `23\06\2021`.
+ * Anything else is rejected with the token named, rather than guessed at.
+ */
+import { FilterSyntaxError, type Comparison, type FilterExpr, type FilterValue } from './expression';
+
+type Token =
+	| { kind: 'punct'; text: string; at: number }
+	| { kind: 'name'; text: string; at: number }
+	| { kind: 'value'; text: string; value: FilterValue; at: number }
+	| { kind: 'end'; text: ''; at: number };
+
+const OPERATORS: Record<string, Comparison> = { '==': 'eq', '=': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
+
+function tokenize(text: string): Token[] {
+	const tokens: Token[] = [];
+	let i = 0;
+	while (i < text.length) {
+		const c = text[i];
+		if (/\s/.test(c)) {
+			i++;
+			continue;
+		}
+		const two = text.slice(i, i + 2);
+		if (two === '&&' || two === '||' || two === '==' || two === '!=' || two === '<=' || two === '>=') {
+			tokens.push({ kind: 'punct', text: two, at: i });
+			i += 2;
+			continue;
+		}
+		if ('()!<>='.includes(c)) {
+			tokens.push({ kind: 'punct', text: c, at: i });
+			i++;
+			continue;
+		}
+		if (c === '"' || c === "'") {
+			let j = i + 1;
+			let value = '';
+			while (j < text.length && text[j] !== c) {
+				if (text[j] === '\\' && j + 1 < text.length) j++;
+				value += text[j];
+				j++;
+			}
+			if (j >= text.length) throw new FilterSyntaxError(`unterminated string starting at ${i}`, text.slice(i), i);
+			tokens.push({ kind: 'value', text: text.slice(i, j + 1), value, at: i });
+			i = j + 1;
+			continue;
+		}
+		const date = /^(\d{1,2})\\(\d{1,2})\\(\d{4})/.exec(text.slice(i));
+		if (date) {
+			const [, day, month, year] = date;
+			const iso = `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
+			const check = new Date(`${iso}T00:00:00Z`);
+			if (Number.isNaN(check.getTime()) || check.toISOString().slice(0, 10) !== iso) {
+				throw new FilterSyntaxError(`${date[0]} is not a calendar date (day\\month\\year)`, date[0], i);
+			}
+			tokens.push({ kind: 'value', text: date[0], value: { date: iso }, at: i });
+			i += date[0].length;
+			continue;
+		}
+		const number = /^-?\d+(\.\d+)?(?![\w\\])/.exec(text.slice(i));
+		if (number) {
+			tokens.push({ kind: 'value', text: number[0], value: Number(number[0]), at: i });
+			i += number[0].length;
+			continue;
+		}
+		const symbol = /^([A-Za-z_]\w*)::([A-Za-z_]\w*)/.exec(text.slice(i));
+		if (symbol) {
+			tokens.push({ kind: 'value', text: symbol[0], value: { symbol: symbol[2] }, at: i });
+			i += symbol[0].length;
+			continue;
+		}
+		const name = /^[A-Za-z_]\w*/.exec(text.slice(i));
+		if (name) {
+			tokens.push({ kind: 'name', text: name[0], at: i });
+			i += name[0].length;
+			continue;
+		}
+		const rest = /^\S+/.exec(text.slice(i))?.[0] ?? c;
+		throw new FilterSyntaxError(`unsupported token ${JSON.stringify(rest)} at ${i}`, rest, i);
+	}
+	tokens.push({ kind: 'end', text: '', at: text.length });
+	return tokens;
+}
+
+export function parseFoRange(text: string): FilterExpr {
+	const tokens = tokenize(text);
+	let position = 0;
+	const peek = () => tokens[position];
+	const next = () => tokens[position++];
+	const fail = (expected: string): never => {
+		const token = peek();
+		const shown = token.kind === 'end' ? 'end of filter' : JSON.stringify(token.text);
+		throw new FilterSyntaxError(`expected ${expected}, found ${shown} at ${token.at}`, token.text, token.at);
+	};
+	const isPunct = (text: string) => peek().kind === 'punct' && peek().text === text;
+
+	function orExpr(): FilterExpr {
+		let left = andExpr();
+		while (isPunct('||')) {
+			next();
+			left = { op: 'or', left, right: andExpr() };
+		}
+		return left;
+	}
+	function andExpr(): FilterExpr {
+		let left = unary();
+		while (isPunct('&&')) {
+			next();
+			left = { op: 'and', left, right: unary() };
+		}
+		return left;
+	}
+	function unary(): FilterExpr {
+		if (isPunct('!')) {
+			next();
+			return { op: 'not', operand: unary() };
+		}
+		if (isPunct('(')) {
+			next();
+			const inner = orExpr();
+			if (!isPunct(')')) fail(`')'`);
+			next();
+			return inner;
+		}
+		return comparison();
+	}
+	function comparison(): FilterExpr {
+		const field = peek();
+		if (field.kind !== 'name') return fail('a field name');
+		next();
+		const operator = peek();
+		if (operator.kind === 'name' && operator.text.toLowerCase() === 'like') {
+			next();
+			const pattern = peek();
+			if (pattern.kind !== 'value' || typeof pattern.value !== 'string') return fail('a quoted like pattern');
+			next();
+			return { op: 'match', how: 'like', field: field.text, pattern: pattern.value };
+		}
+		const comparisonOp = operator.kind === 'punct' ? OPERATORS[operator.text] : undefined;
+		if (!comparisonOp) return fail(`a comparison (== != < <= > >= like) after ${field.text}`);
+		next();
+		const value = peek();
+		if (value.kind === 'name' && (value.text === 'true' || value.text === 'false')) {
+			next();
+			return { op: 'compare', comparison: comparisonOp, field: field.text, value: value.text === 'true' };
+		}
+		if (value.kind !== 'value') return fail(`a value after ${field.text} ${operator.text}`);
+		next();
+		return { op: 'compare', comparison: comparisonOp, field: field.text, value: value.value };
+	}
+
+	if (peek().kind === 'end') fail('a filter expression');
+	const expr = orExpr();
+	if (peek().kind !== 'end') fail('end of filter');
+	return expr;
+}
