@@ -15,7 +15,7 @@ describe('journal: append, list, retry, dismiss, purge, counts', () => {
 	/** Drives the given ids to a status through the public API. */
 	async function settle(status: 'done' | 'failed' | 'skipped', map = 'customers'): Promise<number[]> {
 		const batch = await store.claimBatch(map, 1000, { leaseMs: 60_000 });
-		if (!batch.lease) throw new Error(`nothing to claim: ${batch.blocked}`);
+		if (batch.lease === undefined) throw new Error(`nothing to claim: ${batch.blocked}`);
 		await store.complete(
 			batch.lease,
 			batch.changes.map((c) =>
