@@ -50,7 +50,11 @@ export interface Customer {
 	phone: string;
 	address: Address;
 	salesMemo: string;
-	/** Another customer of the same company that pays this one's invoices (a self-reference), or ''. */
+	/**
+	 * Another customer of the same company that pays this one's invoices (a self-reference), or '': every tenth
+	 * customer is invoiced to the latest organisation before it (an account in Dataverse, where the invoice account
+	 * is a lookup to accounts).
+	 */
 	invoiceAccount: string;
 	/** Lookups into the named setup tables ('' = none); derived from the index, not the RNG. */
 	paymentMethod: string;
@@ -165,6 +169,7 @@ const companySeed = (seed: number, company: string, salt: number) =>
 export function* generateCustomers(company: Company, count: number, seed = 1): Generator<Customer> {
 	const r = rng(companySeed(seed, company.id, 0xc057));
 	const prefix = company.id.slice(0, 2).toUpperCase();
+	let lastOrganisation = '';
 	for (let i = 1; i <= count; i++) {
 		const account = `${prefix}-${String(i).padStart(6, '0')}`;
 		const person = r() < 0.3;
@@ -193,12 +198,13 @@ export function* generateCustomers(company: Company, count: number, seed = 1): G
 			phone: `+1 555 ${String(Math.floor(r() * 10_000_000)).padStart(7, '0')}`,
 			address: { street: pick(r, STREETS), city, zip, state, country: company.country },
 			salesMemo: r() < 0.2 ? 'Prefers delivery before 10:00; "fragile" goods — handle with care.' : '',
-			invoiceAccount: i > 3 && i % 10 === 0 ? `${prefix}-${String(i - 1).padStart(6, '0')}` : '',
+			invoiceAccount: i > 3 && i % 10 === 0 ? lastOrganisation : '',
 			paymentMethod: i % 2 === 1 ? 'CHECK' : 'ELECTRONIC',
 			paymentDay: i % 5 === 0 ? 'Fri' : '',
 			paymentSchedule: i % 7 === 0 ? '3x30' : '',
 			salesTaxGroup: i % 4 === 0 ? 'EXEMPT' : 'STD',
 		};
+		if (!person) lastOrganisation = account;
 	}
 }
 

@@ -61,8 +61,10 @@ export const CDSSalesOrderLinesV2: EntityDef = {
 		dataAreaIdField,
 		str('SalesOrderNumber', 'Sales order', 20, { mandatory: true, ...fk('CDSSalesOrderHeaders', 'Sales orders') }),
 		int('LineCreationSequenceNumber', 'Line creation sequence number', { mandatory: true }),
-		str('ItemNumber', 'Item number', 20, { mandatory: true, ...fk('ReleasedProductsV2', 'Items') }),
-		str('ProductNumber', 'Product number', 20),
+		// The CDS line entity identifies the product by its number and derives the item number (dual-write's lines map
+		// carries only ProductNumber), so ProductNumber is the mandatory one here.
+		str('ItemNumber', 'Item number', 20, fk('ReleasedProductsV2', 'Items')),
+		str('ProductNumber', 'Product number', 20, { mandatory: true, ...fk('CDSReleasedDistinctProducts', 'Released products') }),
 		str('ProductName', 'Product name', 60),
 		dec('OrderedSalesQuantity', 'Quantity'),
 		str('SalesUnitSymbol', 'Unit', 10, fk('UnitsOfMeasure', 'Units')),
