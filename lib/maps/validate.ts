@@ -73,12 +73,14 @@ export function validateMap(definition: MapDefinition, metadata: MapMetadata = {
 		const checked = checkRow(row, index, def, add);
 		if (checked) rows.push(checked);
 	});
-	if (!sidesOk || rows.length !== def.fields.length) return issues;
-
+	if (!sidesOk) return issues;
 	const map = def as unknown as MapDefinition;
-	checkDuplicates(rows, map, add);
-	checkKeys(rows, map, company, add);
+	checkCompanyKeys(map, company, add);
 	checkFilters(map, metadata, add);
+	checkDuplicates(rows, map, add);
+	// Key and metadata checks over a partial row set would report rows that are merely malformed as missing.
+	if (rows.length !== def.fields.length) return issues;
+	checkKeys(rows, map, company, add);
 	if (metadata.fo) checkAgainstMetadata(rows, map, 'fo', metadata.fo, add);
 	if (metadata.dataverse) checkAgainstMetadata(rows, map, 'dataverse', metadata.dataverse, add);
 	if (metadata.fo && metadata.dataverse) checkTypes(rows, metadata.fo, metadata.dataverse, add);
@@ -322,16 +324,6 @@ function checkDuplicates(rows: CheckedRow[], map: MapDefinition, add: Add): void
 function checkKeys(rows: CheckedRow[], map: MapDefinition, company: { fo: string; dataverse: string } | undefined, add: Add): void {
 	const writesTo = (direction: SyncDirection) => rows.some((row) => row.writes[direction]);
 	const bidirectional = writesTo('fo->dataverse') && writesTo('dataverse->fo');
-	const foHasCompany = map.fo.key.includes('dataAreaId') || (company !== undefined && map.fo.key.includes(company.fo));
-	const dvCompanyPart = map.dataverse.key.find((part) => part.endsWith('.cdm_companycode'));
-	if (company) {
-		if (!map.fo.key.includes(company.fo)) add('DIPV1002', 'company.fo', `company striping uses ${company.fo}, which is not part of the F&O key ${map.fo.key.join(', ')}`);
-		if (!map.dataverse.key.includes(company.dataverse)) {
-			add('DIPV1002', 'company.dataverse', `company striping uses ${company.dataverse}, which is not part of the Dataverse key ${map.dataverse.key.join(', ')}`);
-		}
-	} else if (foHasCompany || dvCompanyPart) {
-		add('DIPV1002', 'company', `the key holds a company (${foHasCompany ? 'dataAreaId' : dvCompanyPart}) but the map declares no company striping`);
-	}
 	const check = (side: SystemName) => {
 		const keys = side === 'fo' ? map.fo.key : map.dataverse.key;
 		const direction: SyncDirection = side === 'fo' ? 'dataverse->fo' : 'fo->dataverse';
@@ -351,6 +343,19 @@ function checkKeys(rows: CheckedRow[], map: MapDefinition, company: { fo: string
 	};
 	check('fo');
 	check('dataverse');
+}
+
+function checkCompanyKeys(map: MapDefinition, company: { fo: string; dataverse: string } | undefined, add: Add): void {
+	const foHasCompany = map.fo.key.includes('dataAreaId') || (company !== undefined && map.fo.key.includes(company.fo));
+	const dvCompanyPart = map.dataverse.key.find((part) => part.endsWith('.cdm_companycode'));
+	if (company) {
+		if (!map.fo.key.includes(company.fo)) add('DIPV1002', 'company.fo', `company striping uses ${company.fo}, which is not part of the F&O key ${map.fo.key.join(', ')}`);
+		if (!map.dataverse.key.includes(company.dataverse)) {
+			add('DIPV1002', 'company.dataverse', `company striping uses ${company.dataverse}, which is not part of the Dataverse key ${map.dataverse.key.join(', ')}`);
+		}
+	} else if (foHasCompany || dvCompanyPart) {
+		add('DIPV1002', 'company', `the key holds a company (${foHasCompany ? 'dataAreaId' : dvCompanyPart}) but the map declares no company striping`);
+	}
 }
 
 function checkFilters(map: MapDefinition, metadata: MapMetadata, add: Add): void {

@@ -77,8 +77,9 @@ function tokenize(text: string): Token[] {
 			i += name[0].length;
 			continue;
 		}
-		const rest = /^\S+/.exec(text.slice(i))?.[0] ?? c;
-		throw new FilterSyntaxError(`unsupported token ${JSON.stringify(rest)} at ${i}`, rest, i);
+		// Left to the parser, so that the first unsupported token in reading order is the one reported.
+		tokens.push({ kind: 'punct', text: c, at: i });
+		i++;
 	}
 	tokens.push({ kind: 'end', text: '', at: text.length });
 	return tokens;
@@ -91,8 +92,8 @@ export function parseFoRange(text: string): FilterExpr {
 	const next = () => tokens[position++];
 	const fail = (expected: string): never => {
 		const token = peek();
-		const shown = token.kind === 'end' ? 'end of filter' : JSON.stringify(token.text);
-		throw new FilterSyntaxError(`expected ${expected}, found ${shown} at ${token.at}`, token.text, token.at);
+		const found = token.kind === 'end' ? 'unexpected end of filter' : `unsupported token ${JSON.stringify(token.text)} at ${token.at}`;
+		throw new FilterSyntaxError(`${found}: expected ${expected}`, token.text, token.at);
 	};
 	const isPunct = (text: string) => peek().kind === 'punct' && peek().text === text;
 

@@ -39,7 +39,7 @@ function tokenize(text: string): Token[] {
 			continue;
 		}
 		// A bare run: a column, a keyword, or a number/date/GUID literal (which may contain '-', ':', '.', '+').
-		const word = /^[A-Za-z0-9_.:+-]+/.exec(text.slice(i));
+		const word = /^[A-Za-z0-9_.:+/-]+/.exec(text.slice(i));
 		if (word) {
 			const isLiteralShaped = /^[-+]?\d/.test(word[0]) || /^[0-9a-fA-F]{8}-/.test(word[0]);
 			tokens.push({ kind: isLiteralShaped ? 'literal' : 'word', text: word[0], at: i });
@@ -84,8 +84,8 @@ export function parseODataFilter(text: string): FilterExpr {
 	const next = () => tokens[position++];
 	const fail = (expected: string): never => {
 		const token = peek();
-		const shown = token.kind === 'end' ? 'end of filter' : JSON.stringify(token.text);
-		throw new FilterSyntaxError(`expected ${expected}, found ${shown} at ${token.at}`, token.text, token.at);
+		const found = token.kind === 'end' ? 'unexpected end of filter' : `unsupported token ${JSON.stringify(token.text)} at ${token.at}`;
+		throw new FilterSyntaxError(`${found}: expected ${expected}`, token.text, token.at);
 	};
 	const isWord = (word: string) => peek().kind === 'word' && peek().text.toLowerCase() === word;
 	const isPunct = (punct: string) => peek().kind === 'punct' && peek().text === punct;
