@@ -2,7 +2,9 @@
  * The one interface both systems' connectors implement. Code outside lib/connectors works with these types
  * only, so nothing above this layer needs to ask "is this F&O or Dataverse?".
  */
-import type { EdmType, ODataError, ODataValue, SystemName, Transport, RetryPolicy, RetryEvent } from '../odata';
+import type { EdmType, Expand, ODataError, ODataValue, SystemName, Transport, RetryPolicy, RetryEvent } from '../odata';
+
+export type { Expand };
 
 /** A record as the service returns or accepts it (property name -> JSON value). */
 export type DataRecord = Record<string, unknown>;
@@ -10,6 +12,8 @@ export type DataRecord = Record<string, unknown>;
 /**
  * A record's identity by key fields: F&O natural key incl. `dataAreaId` (`{dataAreaId:'usmf', CustomerAccount:'US-001'}`);
  * Dataverse primary id (`{accountid: '<guid>'}`) or an alternate key (`{accountnumber:'A1', _msdyn_company_value:'<guid>'}`).
+ * Dataverse also takes a lookup inside a key as a dotted path to the referenced row's key, as the map engine writes
+ * it: `{accountnumber:'A1', 'msdyn_company.cdm_companycode':'usmf'}`; the connector reads the referenced row's GUID.
  */
 export type RecordKey = Record<string, ODataValue>;
 
@@ -63,7 +67,14 @@ export interface ReadOptions {
 	company?: string;
 	/** F&O: all companies the caller can see. */
 	crossCompany?: boolean;
+	/**
+	 * Related records inline, one level: Dataverse single-valued navigation properties (lookups), F&O navigation
+	 * properties; `select` narrows the related record. The shape lib/maps' `sourceQuery` asks for.
+	 */
+	expand?: readonly Expand[];
 }
+
+export type ReadByKeyOptions = Pick<ReadOptions, 'select' | 'expand'>;
 
 export type WriteMode = 'upsert' | 'create' | 'update';
 
@@ -116,6 +127,11 @@ export interface ConnectorOptions {
 	onRetry?: (event: RetryEvent) => void;
 	/** How long parsed `$metadata` is reused for this environment (default one hour). */
 	metadataTtlMs?: number;
+	/**
+	 * Dataverse: how long this connector reuses the GUID of a row a dotted key part named (a company, a group);
+	 * default 60 s, 0 = only within one call or batch.
+	 */
+	lookupCacheTtlMs?: number;
 }
 
 export interface Connector {
@@ -126,7 +142,7 @@ export interface Connector {
 	describe(entity: string): Promise<EntityInfo>;
 	/** The key of a record, by the entity's key fields; throws naming the missing field. */
 	keyOf(entity: EntityInfo, record: DataRecord): RecordKey;
-	get(entity: string, key: RecordKey, options?: { select?: string[] }): Promise<DataRecord | undefined>;
+	get(entity: string, key: RecordKey, options?: ReadByKeyOptions): Promise<DataRecord | undefined>;
 	/** One page at a time, never the whole collection in memory. */
 	readPages(entity: string, options?: ReadOptions): AsyncGenerator<DataRecord[], void, undefined>;
 	create(entity: string, record: DataRecord, options?: WriteOptions): Promise<WriteResult>;

@@ -4,18 +4,19 @@
  * filter on the row's `msdyn_company` lookup, and `crossCompany` is what every read already is.
  */
 import { and, eq, rawFilter, type Filter, type QueryOptions } from '../../odata';
-import { BaseConnector, type CollectionRequest, type PlannedWrite } from '../shared/baseConnector';
+import { BaseConnector, type CollectionRequest, type KeyScope, type PlannedWrite } from '../shared/baseConnector';
 import { usageError } from '../shared/errors';
 import type { SystemProfile } from '../shared/profile';
 import type { WritePlan } from '../shared/writePlan';
-import type { ConnectorOptions, EntityInfo, ReadOptions } from '../types';
+import type { ConnectorOptions, EntityInfo, ReadOptions, RecordKey } from '../types';
 import { planDataverseWrite } from './dataverseWrite';
+import { DEFAULT_LOOKUP_CACHE_TTL_MS, LookupKeyResolver } from './keyResolver';
 
 export const DATAVERSE_MAX_BATCH_SIZE = 1000;
 export const DATAVERSE_DEFAULT_BATCH_SIZE = 100;
 /** Dataverse's default and maximum page size. */
 export const DATAVERSE_MAX_PAGE_SIZE = 5000;
-const COMPANY_SET = 'cdm_companies';
+const COMPANY_NAVIGATION = 'msdyn_company';
 const COMPANY_CODE = 'cdm_companycode';
 const COMPANY_LOOKUP = '_msdyn_company_value';
 
@@ -28,8 +29,23 @@ export const DATAVERSE_PROFILE: SystemProfile = {
 };
 
 export class DataverseConnector extends BaseConnector {
+	private readonly keys: LookupKeyResolver;
+
 	constructor(options: ConnectorOptions) {
 		super(DATAVERSE_PROFILE, options);
+		this.keys = new LookupKeyResolver({
+			describe: (name) => this.describe(name),
+			readId: async (entity, key) => {
+				const row = await this.get(entity.name, key, { select: [entity.key[0]] });
+				const id = row?.[entity.key[0]];
+				return typeof id === 'string' ? id : undefined;
+			},
+			ttlMs: options.lookupCacheTtlMs ?? DEFAULT_LOOKUP_CACHE_TTL_MS,
+		});
+	}
+
+	protected resolveKey(entity: EntityInfo, key: RecordKey, scope: KeyScope): Promise<RecordKey> {
+		return this.keys.resolveKey(entity, key, scope);
 	}
 
 	protected byKeyParams(): QueryOptions['params'] {
@@ -52,15 +68,18 @@ export class DataverseConnector extends BaseConnector {
 	}
 
 	protected planWrite(write: PlannedWrite): Promise<WritePlan> {
-		return planDataverseWrite({ recordUrl: (entity, key, query) => this.recordUrl(entity, key, query), describe: (name) => this.describe(name) }, write);
+		const lookups = {
+			describe: (name: string) => this.describe(name),
+			resolveKey: (entity: EntityInfo, key: RecordKey) => this.keys.resolveKey(entity, key, write.scope),
+			rowId: (entity: EntityInfo, key: RecordKey) => this.keys.rowId(entity, key, write.scope),
+		};
+		return planDataverseWrite({ recordUrl: (entity, key, query) => this.recordUrl(entity, key, query), lookups }, write);
 	}
 
-	/** Company GUIDs are data, not metadata: looked up per read, never cached. */
+	/** Company GUIDs are data, not metadata: reused only as long as any other resolved lookup (lookupCacheTtlMs). */
 	private async companyId(entity: EntityInfo, code: string): Promise<string> {
 		if (!entity.companySpecific) throw usageError({ system: 'dataverse', entity: entity.name }, `${entity.name} has no company lookup: it has no company to read`);
-		const company = await this.get(COMPANY_SET, { [COMPANY_CODE]: code }, { select: ['cdm_companyid'] });
-		const id = company?.cdm_companyid;
-		if (typeof id !== 'string') throw usageError({ system: 'dataverse', entity: entity.name }, `no company with ${COMPANY_CODE} '${code}' in ${COMPANY_SET}`);
-		return id;
+		const key = await this.keys.resolveKey(entity, { [`${COMPANY_NAVIGATION}.${COMPANY_CODE}`]: code });
+		return key[COMPANY_LOOKUP] as string;
 	}
 }

@@ -12,11 +12,11 @@ import { keyOf } from '../shared/keys';
 import type { PlannedWrite } from '../shared/baseConnector';
 import { etagOf, recordOf, type StepReply, type WritePlan } from '../shared/writePlan';
 import type { DataRecord, EntityInfo, RecordKey, WriteResult } from '../types';
-import { lookupBinds, valueColumnBinds, type Describe } from './lookups';
+import { lookupBinds, valueColumnBinds, type LookupResolution } from './lookups';
 
 export interface DataverseUrls {
 	recordUrl(entity: EntityInfo, key: RecordKey, query?: QueryOptions): string;
-	describe: Describe;
+	lookups: LookupResolution;
 }
 
 const RETURN_REPRESENTATION = { Prefer: 'return=representation' };
@@ -24,9 +24,10 @@ const RETURN_REPRESENTATION = { Prefer: 'return=representation' };
 export async function planDataverseWrite(urls: DataverseUrls, write: PlannedWrite): Promise<WritePlan> {
 	const { entity, options } = write;
 	try {
-		const keyFields = new Set(Object.keys(write.key ?? {}));
+		const address = write.address ?? write.key ?? {};
+		const keyFields = new Set([...Object.keys(write.key ?? {}), ...Object.keys(address)]);
 		const { body, binds } = valueColumnBinds(entity, writableBody(write.record, keyFields), keyFields);
-		const explicit = options.lookups ? await lookupBinds(urls.describe, entity, options.lookups) : {};
+		const explicit = options.lookups ? await lookupBinds(urls.lookups, entity, options.lookups, write.operation === 'create' ? {} : address) : {};
 		const payload = { ...body, ...binds, ...explicit };
 		const query: QueryOptions = {
 			...(options.returnRecord ? {} : { select: [entity.key[0]] }),
@@ -44,7 +45,7 @@ export async function planDataverseWrite(urls: DataverseUrls, write: PlannedWrit
 		if (mode === 'create') conditions['If-None-Match'] = '*';
 		else if (mode === 'update' || options.etag !== undefined) conditions['If-Match'] = options.etag ?? '*';
 		return {
-			request: { method: 'PATCH', url: urls.recordUrl(entity, key, query), headers: { ...RETURN_REPRESENTATION, ...conditions }, body: payload, entity: entity.name, key },
+			request: { method: 'PATCH', url: urls.recordUrl(entity, address, query), headers: { ...RETURN_REPRESENTATION, ...conditions }, body: payload, entity: entity.name, key },
 			handle: (reply) => (reply.error ? { error: reply.error } : { result: result(entity, reply, write, key) }),
 		};
 	} catch (error) {

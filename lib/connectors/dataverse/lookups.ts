@@ -5,19 +5,36 @@
  */
 import { usageError } from '../shared/errors';
 import { keySegment } from '../shared/keys';
-import type { DataRecord, EntityInfo, FieldInfo, WriteOptions } from '../types';
+import type { DataRecord, EntityInfo, FieldInfo, RecordKey, WriteOptions } from '../types';
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export type Describe = (entity: string) => Promise<EntityInfo>;
 
-function lookupField(entity: EntityInfo, name: string): FieldInfo | undefined {
+export interface LookupResolution {
+	describe: Describe;
+	/** Dotted parts of a target's key (`msdyn_company.cdm_companycode`) as `_x_value` GUIDs. */
+	resolveKey(entity: EntityInfo, key: RecordKey): Promise<RecordKey>;
+	rowId(entity: EntityInfo, key: RecordKey): Promise<string>;
+}
+
+/** By navigation property (`msdyn_company`), logical name or `_x_value` column. */
+export function lookupField(entity: EntityInfo, name: string): FieldInfo | undefined {
 	return entity.fields.find(
 		(field) => field.lookup !== undefined && (field.lookup.navigationProperty === name || field.name === name || field.name === `_${name}_value`),
 	);
 }
 
-export async function lookupBinds(describe: Describe, entity: EntityInfo, lookups: NonNullable<WriteOptions['lookups']>): Promise<DataRecord> {
+/**
+ * `address` is the key the write is addressed by: a lookup it already holds (the company of an alternate key) is
+ * not bound again, because a bind would be a second value for the same column; one naming another row is an error.
+ */
+export async function lookupBinds(
+	deps: LookupResolution,
+	entity: EntityInfo,
+	lookups: NonNullable<WriteOptions['lookups']>,
+	address: RecordKey = {},
+): Promise<DataRecord> {
 	const binds: DataRecord = {};
 	for (const [name, reference] of Object.entries(lookups)) {
 		const field = lookupField(entity, name);
@@ -25,14 +42,26 @@ export async function lookupBinds(describe: Describe, entity: EntityInfo, lookup
 			const known = entity.fields.flatMap((candidate) => (candidate.lookup ? [candidate.lookup.navigationProperty] : []));
 			throw usageError({ system: entity.system, entity: entity.name }, `'${name}' is not a lookup of ${entity.name}; its lookups are ${known.join(', ') || 'none'}`);
 		}
-		const target = await describe(reference.entity);
+		const target = await deps.describe(reference.entity);
 		if (field.lookup.targets.length > 0 && !field.lookup.targets.includes(target.name)) {
 			throw usageError(
 				{ system: entity.system, entity: entity.name },
 				`lookup ${field.lookup.navigationProperty} points to ${field.lookup.targets.join(' or ')}, not ${target.name}`,
 			);
 		}
-		binds[`${field.lookup.navigationProperty}@odata.bind`] = `/${target.name}${keySegment(target, reference.key, { barePrimaryKey: true })}`;
+		const inKey = address[field.name];
+		if (inKey !== undefined) {
+			const id = await deps.rowId(target, reference.key);
+			if (typeof inKey !== 'string' || id.toLowerCase() !== inKey.toLowerCase()) {
+				throw usageError(
+					{ system: entity.system, entity: entity.name },
+					`lookup ${field.lookup.navigationProperty} names another ${target.name} row (${id}) than the key's ${field.name} (${String(inKey)})`,
+				);
+			}
+			continue;
+		}
+		const key = await deps.resolveKey(target, reference.key);
+		binds[`${field.lookup.navigationProperty}@odata.bind`] = `/${target.name}${keySegment(target, key, { barePrimaryKey: true })}`;
 	}
 	return binds;
 }

@@ -16,6 +16,7 @@ import type {
 	ConnectorOptions,
 	DataRecord,
 	EntityInfo,
+	ReadByKeyOptions,
 	ReadOptions,
 	RecordKey,
 	WriteOptions,
@@ -48,10 +49,20 @@ export interface CollectionRequest {
 	maxPageSize?: number;
 }
 
+/**
+ * What the key resolutions of one call share (one `batch()`, one `upsert()`): a referenced row named by a thousand
+ * writes is read once. Opaque outside the connector that fills it.
+ */
+export type KeyScope = Map<string, Promise<unknown>>;
+
 export interface PlannedWrite {
 	operation: 'create' | 'update' | 'upsert';
 	entity: EntityInfo;
+	/** The key as the caller gave it: results and errors name the record by it. */
 	key?: RecordKey;
+	/** The key as the service addresses the record (`resolveKey`); the URL is built from it. */
+	address?: RecordKey;
+	scope: KeyScope;
 	record: DataRecord;
 	options: WriteOptions;
 	/** Inside an atomic $batch: the plan must not need a failed request to decide (no PATCH-then-POST). */
@@ -76,6 +87,11 @@ export abstract class BaseConnector implements Connector {
 
 	protected abstract planWrite(write: PlannedWrite): Promise<WritePlan>;
 
+	/** The caller's key as the service addresses it (Dataverse: dotted lookup parts to `_x_value` GUIDs). */
+	protected resolveKey(_entity: EntityInfo, key: RecordKey, _scope: KeyScope): Promise<RecordKey> {
+		return Promise.resolve(key);
+	}
+
 	async listEntities(): Promise<EntityInfo[]> {
 		return (await this.catalog()).entities;
 	}
@@ -97,9 +113,13 @@ export abstract class BaseConnector implements Connector {
 		return keyOf(entity, record);
 	}
 
-	async get(entity: string, key: RecordKey, options: { select?: string[] } = {}): Promise<DataRecord | undefined> {
+	async get(entity: string, key: RecordKey, options: ReadByKeyOptions = {}): Promise<DataRecord | undefined> {
 		const info = await this.describe(entity);
-		const url = this.recordUrl(info, key, options.select ? { select: options.select } : {});
+		const address = await this.resolveKey(info, key, new Map());
+		const url = this.recordUrl(info, address, {
+			...(options.select ? { select: options.select } : {}),
+			...(options.expand && options.expand.length > 0 ? { expand: options.expand } : {}),
+		});
 		const response = await this.context.send(
 			{ method: 'GET', url: this.context.absolute(url), headers: this.context.headers() },
 			{ entity: info.name, key },
@@ -118,7 +138,8 @@ export abstract class BaseConnector implements Connector {
 		}
 		if (options.limit === 0) return;
 		const collection = await this.collectionRequest(info, options);
-		const url = withQuery(this.context.absolute(info.name), collection.query);
+		const query = { ...collection.query, ...(options.expand && options.expand.length > 0 ? { expand: options.expand } : {}) };
+		const url = withQuery(this.context.absolute(info.name), query);
 		let remaining = options.limit ?? Infinity;
 		for await (const page of this.context.pages(url, info.name, this.context.headers(collection.headers), collection.maxPageSize)) {
 			const records = page.records.slice(0, remaining);
@@ -131,22 +152,22 @@ export abstract class BaseConnector implements Connector {
 
 	async create(entity: string, record: DataRecord, options: WriteOptions = {}): Promise<WriteResult> {
 		const info = await this.describe(entity);
-		return runSingle(this.context, await this.planWrite({ operation: 'create', entity: info, record, options, atomic: false }));
+		return runSingle(this.context, await this.plan({ operation: 'create', entity: info, record, options, atomic: false, scope: new Map() }));
 	}
 
 	async update(entity: string, key: RecordKey, changes: DataRecord, options: WriteOptions = {}): Promise<WriteResult> {
 		const info = await this.describe(entity);
-		return runSingle(this.context, await this.planWrite({ operation: 'update', entity: info, key, record: changes, options, atomic: false }));
+		return runSingle(this.context, await this.plan({ operation: 'update', entity: info, key, record: changes, options, atomic: false, scope: new Map() }));
 	}
 
 	async upsert(entity: string, key: RecordKey, record: DataRecord, options: WriteOptions = {}): Promise<WriteResult> {
 		const info = await this.describe(entity);
-		return runSingle(this.context, await this.planWrite({ operation: 'upsert', entity: info, key, record, options, atomic: false }));
+		return runSingle(this.context, await this.plan({ operation: 'upsert', entity: info, key, record, options, atomic: false, scope: new Map() }));
 	}
 
 	async delete(entity: string, key: RecordKey, options: { etag?: string } = {}): Promise<WriteResult> {
 		const info = await this.describe(entity);
-		return runSingle(this.context, this.planDelete(info, key, options.etag));
+		return runSingle(this.context, await this.planDelete(info, key, options.etag, new Map()));
 	}
 
 	async batch(writes: BatchWrite[], options: BatchOptions = {}): Promise<BatchWriteResult[]> {
@@ -157,7 +178,8 @@ export abstract class BaseConnector implements Connector {
 		}
 		if (writes.length === 0) return [];
 		const atomic = options.atomic ?? false;
-		const plans = await Promise.all(writes.map((write) => this.planBatchWrite(write, atomic)));
+		const scope: KeyScope = new Map();
+		const plans = await Promise.all(writes.map((write) => this.planBatchWrite(write, atomic, scope)));
 		return runBatch(this.context, plans, batchSize, atomic);
 	}
 
@@ -167,20 +189,36 @@ export abstract class BaseConnector implements Connector {
 		return `${entity.name}${segment}${buildQueryString({ ...query, params: { ...this.byKeyParams(entity), ...(query.params ?? {}) } })}`;
 	}
 
-	private planDelete(entity: EntityInfo, key: RecordKey, etag: string | undefined): WritePlan {
-		let url: string;
+	private async planDelete(entity: EntityInfo, key: RecordKey, etag: string | undefined, scope: KeyScope): Promise<WritePlan> {
+		let url: string | undefined;
+		let failure: unknown;
 		try {
-			url = this.recordUrl(entity, key);
+			url = this.recordUrl(entity, await this.resolveKey(entity, key, scope));
 		} catch (error) {
-			return { error: asODataError(error, { system: this.system, entity: entity.name, key }) };
+			failure = error;
 		}
+		if (url === undefined) return { error: asODataError(failure, { system: this.system, entity: entity.name, key }) };
 		return {
 			request: { method: 'DELETE', url, headers: { 'If-Match': etag ?? '*' }, entity: entity.name, key },
 			handle: (reply) => (reply.error ? { error: reply.error } : { result: { outcome: 'deleted', key } }),
 		};
 	}
 
-	private async planBatchWrite(write: BatchWrite, atomic: boolean): Promise<WritePlan> {
+	/** A failed key resolution is the plan's error, so in a batch it fails that write alone. */
+	private async plan(write: PlannedWrite): Promise<WritePlan> {
+		if (!write.key) return this.planWrite(write);
+		let address: RecordKey | undefined;
+		let failure: unknown;
+		try {
+			address = await this.resolveKey(write.entity, write.key, write.scope);
+		} catch (error) {
+			failure = error;
+		}
+		if (!address) return { error: asODataError(failure, { system: this.system, entity: write.entity.name, key: write.key }) };
+		return this.planWrite({ ...write, address });
+	}
+
+	private async planBatchWrite(write: BatchWrite, atomic: boolean, scope: KeyScope): Promise<WritePlan> {
 		let entity: EntityInfo | undefined;
 		let failure: unknown;
 		try {
@@ -191,18 +229,19 @@ export abstract class BaseConnector implements Connector {
 		if (!entity) return { error: asODataError(failure, { system: this.system, entity: write.entity, key: write.key }) };
 		if (write.operation === 'delete') {
 			if (!write.key) return { error: usageError({ system: this.system, entity: entity.name }, 'a delete needs a key') };
-			return this.planDelete(entity, write.key, write.options?.etag);
+			return this.planDelete(entity, write.key, write.options?.etag, scope);
 		}
 		if (write.operation !== 'create' && !write.key) {
 			return { error: usageError({ system: this.system, entity: entity.name }, `an ${write.operation} needs a key`) };
 		}
-		return this.planWrite({
+		return this.plan({
 			operation: write.operation,
 			entity,
 			key: write.key,
 			record: write.record ?? {},
 			options: write.options ?? {},
 			atomic,
+			scope,
 		});
 	}
 

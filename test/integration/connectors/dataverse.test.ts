@@ -109,6 +109,6 @@ describe('Dataverse reads', () => {
 		expect(usmf.records.length).toBeGreaterThan(0);
 		expect(usmf.records.every((record) => record._msdyn_company_value === usmfId)).toBe(true);
 		expect(all.records.some((record) => record._msdyn_company_value === demf?.cdm_companyid)).toBe(true);
-		await expect(readAll(connector.readPages('accounts', { company: 'nope' }))).rejects.toThrow(/no company with cdm_companycode 'nope'/);
+		await expect(readAll(connector.readPages('accounts', { company: 'nope' }))).rejects.toThrow("Couldn't resolve the lookup msdyn_company.cdm_companycode = 'nope': no cdm_companies row has that value");
 	});
 });
