@@ -10,7 +10,7 @@ import { BaseConnector, type CollectionRequest, type PlannedWrite } from '../sha
 import { usageError } from '../shared/errors';
 import type { SystemProfile } from '../shared/profile';
 import type { WritePlan } from '../shared/writePlan';
-import type { ConnectorOptions, EntityInfo, ReadOptions } from '../types';
+import type { ConnectorOptions, EntityInfo, ReadOptions, RecordKey } from '../types';
 import { planFoWrite } from './foUpsert';
 
 /**
@@ -56,6 +56,11 @@ export class FoConnector extends BaseConnector {
 			...(scoped ? { params: { 'cross-company': 'true' } } : {}),
 		};
 		return Promise.resolve({ query });
+	}
+
+	/** F&O keys are the entity's own fields: there is nothing to resolve. */
+	protected resolveKey(_entity: EntityInfo, key: RecordKey): Promise<RecordKey> {
+		return Promise.resolve(key);
 	}
 
 	protected planWrite(write: PlannedWrite): Promise<WritePlan> {

@@ -88,9 +88,7 @@ export abstract class BaseConnector implements Connector {
 	protected abstract planWrite(write: PlannedWrite): Promise<WritePlan>;
 
 	/** The caller's key as the service addresses it (Dataverse: dotted lookup parts to `_x_value` GUIDs). */
-	protected resolveKey(_entity: EntityInfo, key: RecordKey, _scope: KeyScope): Promise<RecordKey> {
-		return Promise.resolve(key);
-	}
+	protected abstract resolveKey(entity: EntityInfo, key: RecordKey, scope: KeyScope): Promise<RecordKey>;
 
 	async listEntities(): Promise<EntityInfo[]> {
 		return (await this.catalog()).entities;
