@@ -70,8 +70,8 @@ export class DataverseConnector extends BaseConnector {
 	protected planWrite(write: PlannedWrite): Promise<WritePlan> {
 		const lookups = {
 			describe: (name: string) => this.describe(name),
-			resolveKey: (entity: EntityInfo, key: RecordKey) => this.keys.resolveKey(entity, key, write.scope),
-			rowId: (entity: EntityInfo, key: RecordKey) => this.keys.rowId(entity, key, write.scope),
+			resolveKey: (entity: EntityInfo, key: RecordKey, path: string) => this.keys.resolveKey(entity, key, write.scope, { entity: write.entity, key: write.key ?? {}, path }),
+			rowId: (entity: EntityInfo, key: RecordKey, path: string) => this.keys.rowId(entity, key, write.scope, { entity: write.entity, key: write.key ?? {}, path }),
 		};
 		return planDataverseWrite({ recordUrl: (entity, key, query) => this.recordUrl(entity, key, query), lookups }, write);
 	}

@@ -36,6 +36,13 @@ export interface KeyResolverDeps {
 	ttlMs: number;
 }
 
+/** The record a resolution is for, and the lookup path from it to the key being resolved (`msdyn_customergroupid.`). */
+export interface Origin {
+	entity: EntityInfo;
+	key: RecordKey;
+	path: string;
+}
+
 export const hasDottedParts = (key: RecordKey): boolean => Object.keys(key).some((part) => part.includes('.'));
 
 export class LookupKeyResolver {
@@ -43,20 +50,23 @@ export class LookupKeyResolver {
 
 	constructor(private readonly deps: KeyResolverDeps) {}
 
-	/** The key with every dotted group replaced by its lookup column's GUID; a key without dots comes back as it is. */
-	async resolveKey(entity: EntityInfo, key: RecordKey, scope: KeyScope = new Map()): Promise<RecordKey> {
+	/**
+	 * The key with every dotted group replaced by its lookup column's GUID; a key without dots comes back as it is.
+	 * `origin` names the record being written when `key` is a lookup's key (errors then name the lookup's path).
+	 */
+	async resolveKey(entity: EntityInfo, key: RecordKey, scope: KeyScope = new Map(), origin?: Origin): Promise<RecordKey> {
 		if (!hasDottedParts(key)) return key;
 		const resolved = await this.resolveParts(entity, key, scope);
-		if ('missing' in resolved) throw notFound(entity, key, resolved.missing);
+		if ('missing' in resolved) throw notFound(origin ?? { entity, key, path: '' }, resolved.missing);
 		return resolved.key;
 	}
 
 	/** The primary id of the row `key` names in `entity` (dotted parts allowed); throws naming the key when there is none. */
-	async rowId(entity: EntityInfo, key: RecordKey, scope: KeyScope = new Map(), context: { entity: EntityInfo; key: RecordKey } = { entity, key }): Promise<string> {
+	async rowId(entity: EntityInfo, key: RecordKey, scope: KeyScope = new Map(), origin?: Origin): Promise<string> {
 		const primary = key[entity.key[0]];
 		if (Object.keys(key).length === 1 && typeof primary === 'string') return primary;
 		const resolution = await this.lookUp(entity, key, scope);
-		if ('missing' in resolution) throw notFound(context.entity, context.key, resolution.missing);
+		if ('missing' in resolution) throw notFound(origin ?? { entity, key, path: '' }, resolution.missing);
 		return resolution.id;
 	}
 
@@ -155,12 +165,12 @@ function stableKey(key: RecordKey): string {
 const literal = (value: ODataValue): string => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
 
 /** In the words of dual-write's "The lookup was not found", with the parts and values that named the row. */
-function notFound(entity: EntityInfo, key: RecordKey, missing: Missing): ODataError {
-	const parts = missing.parts.map(([part, value]) => `${part} = ${literal(value)}`).join(', ');
+function notFound(origin: Origin, missing: Missing): ODataError {
+	const parts = missing.parts.map(([part, value]) => `${origin.path}${part} = ${literal(value)}`).join(', ');
 	return new ODataError({
 		system: 'dataverse',
-		entity: entity.name,
-		...(Object.keys(key).length > 0 ? { key } : {}),
+		entity: origin.entity.name,
+		...(Object.keys(origin.key).length > 0 ? { key: origin.key } : {}),
 		transient: false,
 		detail: `Couldn't resolve the lookup ${parts}: no ${missing.entity} row has that ${missing.parts.length > 1 ? 'key' : 'value'}`,
 	});

@@ -13,9 +13,9 @@ export type Describe = (entity: string) => Promise<EntityInfo>;
 
 export interface LookupResolution {
 	describe: Describe;
-	/** Dotted parts of a target's key (`msdyn_company.cdm_companycode`) as `_x_value` GUIDs. */
-	resolveKey(entity: EntityInfo, key: RecordKey): Promise<RecordKey>;
-	rowId(entity: EntityInfo, key: RecordKey): Promise<string>;
+	/** Dotted parts of a target's key (`msdyn_company.cdm_companycode`) as `_x_value` GUIDs; `path` names the lookup in errors. */
+	resolveKey(entity: EntityInfo, key: RecordKey, path: string): Promise<RecordKey>;
+	rowId(entity: EntityInfo, key: RecordKey, path: string): Promise<string>;
 }
 
 /** By navigation property (`msdyn_company`), logical name or `_x_value` column. */
@@ -51,7 +51,7 @@ export async function lookupBinds(
 		}
 		const inKey = address[field.name];
 		if (inKey !== undefined) {
-			const id = await deps.rowId(target, reference.key);
+			const id = await deps.rowId(target, reference.key, `${field.lookup.navigationProperty}.`);
 			if (typeof inKey !== 'string' || id.toLowerCase() !== inKey.toLowerCase()) {
 				throw usageError(
 					{ system: entity.system, entity: entity.name },
@@ -60,7 +60,8 @@ export async function lookupBinds(
 			}
 			continue;
 		}
-		const key = await deps.resolveKey(target, reference.key);
+		// Only the dotted parts are read here; the row itself is bound by its alternate key and checked by the server.
+		const key = await deps.resolveKey(target, reference.key, `${field.lookup.navigationProperty}.`);
 		binds[`${field.lookup.navigationProperty}@odata.bind`] = `/${target.name}${keySegment(target, key, { barePrimaryKey: true })}`;
 	}
 	return binds;
