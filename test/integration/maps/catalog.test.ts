@@ -5,15 +5,14 @@
  *
  * F&O → Dataverse runs first, onto Dataverse's default seed (companies, currencies, units and a few Dataverse-only
  * parties), so most rows are created by the maps. Dataverse → F&O then reads Dataverse as it stands: the rows F&O just
- * sent plus the Dataverse-only parties. The glue a runtime needs around the pure engine lives in `Resolver` below
- * (dotted key parts and company lookups to GUIDs, Dataverse lookups flattened to `nav.keyField`); each piece of it is
- * something the connectors do not do yet.
+ * sent plus the Dataverse-only parties. The engine's output goes to the connectors as it is: the Dataverse connector
+ * resolves dotted key parts (`msdyn_company.cdm_companycode`) and dotted parts of lookup keys, and Dataverse sources are
+ * read with the `$expand` that `sourceQuery` asks for. F&O sources need no `$expand` (the engine reads F&O fields only).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnector, type BatchWrite, type Connector, type DataRecord, type EntityInfo, type RecordKey } from '../../../lib/connectors';
-import { apply, compileMap, parseColumnPath, planPasses, type CompiledMap, type MapDefinition, type MappedRecord, type SyncDirection } from '../../../lib/maps';
-import type { ODataValue } from '../../../lib/odata';
+import { apply, compileMap, planPasses, readPath, sourceQuery, type CompiledMap, type MapDefinition, type MappedRecord, type SyncDirection } from '../../../lib/maps';
 import { startEmulators, type Emulators } from '../../support/emulators';
 
 const MAPS_DIR = join(__dirname, '..', '..', '..', 'maps');
@@ -54,126 +53,23 @@ const definitions = new Map<string, MapDefinition>(
 		}),
 );
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The primary id of the row a (possibly dotted) key names; the connector reads the referenced rows itself. */
+async function idOf(connector: Connector, entitySet: string, key: Record<string, unknown>): Promise<string | undefined> {
+	const entity = await connector.describe(entitySet);
+	const row = await connector.get(entitySet, key as RecordKey, { select: [entity.key[0]] });
+	return row?.[entity.key[0]] as string | undefined;
+}
 
-/**
- * What the runtime around `apply` must do against Dataverse, by hand here: turn a key with dotted parts
- * (`msdyn_company.cdm_companycode`, `salesorderid.msdyn_salesordernumber`) into the `_x_value` GUID form the connector
- * addresses, resolve company-specific lookup keys the same way, and flatten lookups of read rows into `nav.keyField`.
- */
-class Resolver {
-	private readonly ids = new Map<string, string | undefined>();
-	private readonly rows = new Map<string, DataRecord | undefined>();
+/** The `_x_value` column behind a navigation property (`customerid_account` → `_customerid_value`). */
+function lookupColumn(entity: EntityInfo, navigation: string): string {
+	const field = entity.fields.find((f) => f.lookup && (f.lookup.navigationProperty === navigation || f.name === `_${navigation}_value`));
+	if (!field) throw new Error(`${entity.name} has no lookup ${navigation}`);
+	return field.name;
+}
 
-	constructor(private readonly dv: Connector) {}
-
-	/** The navigation's lookup field and its target entity sets. */
-	async lookupOf(entity: EntityInfo, navigation: string): Promise<{ column: string; targets: string[] }> {
-		const field = entity.fields.find((f) => f.lookup && (f.lookup.navigationProperty === navigation || f.name === `_${navigation}_value`));
-		if (!field?.lookup) throw new Error(`${entity.name} has no lookup ${navigation}`);
-		return { column: field.name, targets: field.lookup.targets };
-	}
-
-	/** A key whose dotted parts become `_nav_value` GUIDs; plain parts stay. */
-	async key(entitySet: string, key: Record<string, unknown>): Promise<RecordKey> {
-		const entity = await this.dv.describe(entitySet);
-		const out: RecordKey = {};
-		const nested = new Map<string, Record<string, unknown>>();
-		for (const [part, value] of Object.entries(key)) {
-			const dot = part.indexOf('.');
-			if (dot < 0) out[part] = value as ODataValue;
-			else {
-				const navigation = part.slice(0, dot);
-				nested.set(navigation, { ...(nested.get(navigation) ?? {}), [part.slice(dot + 1)]: value });
-			}
-		}
-		for (const [navigation, parts] of nested) {
-			const { column, targets } = await this.lookupOf(entity, navigation);
-			const target = targets[0];
-			// A company-specific referenced row is addressed in the record's own company.
-			const company = key['msdyn_company.cdm_companycode'];
-			const targetInfo = await this.dv.describe(target);
-			const withCompany = navigation !== 'msdyn_company' && targetInfo.companySpecific && company !== undefined ? { ...parts, 'msdyn_company.cdm_companycode': company } : parts;
-			const id = await this.id(target, withCompany);
-			if (id === undefined) throw new Error(`${entitySet}: no ${target} row for ${JSON.stringify(withCompany)}`);
-			out[column] = id;
-		}
-		return out;
-	}
-
-	/** The GUID of the row with this (possibly dotted) key, cached; undefined when there is none. */
-	async id(entitySet: string, key: Record<string, unknown>): Promise<string | undefined> {
-		const cacheKey = `${entitySet} ${JSON.stringify(key)}`;
-		if (this.ids.has(cacheKey)) return this.ids.get(cacheKey);
-		const entity = await this.dv.describe(entitySet);
-		const resolved = await this.key(entitySet, key);
-		const row = await this.dv.get(entitySet, resolved, { select: [entity.key[0]] });
-		const id = row?.[entity.key[0]] as string | undefined;
-		this.ids.set(cacheKey, id);
-		return id;
-	}
-
-	/** A row by GUID (cached per run; only key-like columns are read from it). */
-	async row(entitySet: string, id: string): Promise<DataRecord | undefined> {
-		const cacheKey = `${entitySet} ${id}`;
-		if (this.rows.has(cacheKey)) return this.rows.get(cacheKey);
-		const entity = await this.dv.describe(entitySet);
-		const row = await this.dv.get(entitySet, { [entity.key[0]]: id });
-		this.rows.set(cacheKey, row);
-		return row;
-	}
-
-	/** The engine's target (key + lookups) as the connector's upsert. */
-	async write(target: MappedRecord['target']): Promise<BatchWrite & { key: RecordKey }> {
-		const lookups: Record<string, { entity: string; key: RecordKey }> = {};
-		for (const [navigation, lookup] of Object.entries(target.lookups)) lookups[navigation] = { entity: lookup.entity, key: await this.key(lookup.entity, lookup.key) };
-		const entity = await this.dv.describe(target.entity);
-		// The company lookup is part of the key; on an alternate-key upsert Dataverse takes it from the URL.
-		const key = await this.key(target.entity, target.key);
-		for (const [navigation] of Object.entries(lookups)) {
-			const { column } = await this.lookupOf(entity, navigation);
-			if (column in key) delete lookups[navigation];
-		}
-		return { operation: 'upsert', entity: target.entity, key, record: { ...target.record }, options: { lookups } };
-	}
-
-	/** A Dataverse row with every lookup path the map reads added as `nav.keyField` (what `$expand` would give). */
-	async flatten(compiled: CompiledMap, record: DataRecord): Promise<DataRecord> {
-		const entity = await this.dv.describe(compiled.definition.dataverse.entity);
-		const out: DataRecord = { ...record };
-		const paths: Array<{ navigation: string; keyField: string; type?: string }> = [];
-		const add = (text: string) => {
-			const parsed = parseColumnPath(text);
-			if (!parsed.ok) return;
-			if (parsed.path.kind === 'lookup') paths.push({ navigation: parsed.path.navigation, keyField: parsed.path.keyField });
-			if (parsed.path.kind === 'polymorphic') {
-				for (const target of parsed.path.targets) paths.push({ navigation: target.navigation, keyField: target.keyField, type: target.type });
-			}
-		};
-		for (const row of compiled.rows) if (row.dataverseText !== null) add(row.dataverseText);
-		for (const part of compiled.definition.dataverse.key) add(part);
-		if (compiled.definition.company) add(compiled.definition.company.dataverse);
-		for (const path of paths) {
-			const base = path.type ? path.navigation.slice(0, -(path.type.length + 1)) : path.navigation;
-			const { column, targets } = await this.lookupOf(entity, path.type ? base : path.navigation).catch(() => this.lookupOf(entity, path.navigation));
-			const id = record[column];
-			if (typeof id !== 'string' || !GUID.test(id)) {
-				out[`${path.navigation}.${path.keyField}`] = null;
-				continue;
-			}
-			const candidates = path.type ? targets.filter((t) => t.toLowerCase().startsWith(path.type!.toLowerCase())) : targets;
-			let value: unknown = null;
-			for (const target of candidates.length ? candidates : targets) {
-				const row = await this.row(target, id);
-				if (row) {
-					value = row[path.keyField] ?? null;
-					break;
-				}
-			}
-			out[`${path.navigation}.${path.keyField}`] = value;
-		}
-		return out;
-	}
+/** The engine's target as the connector's upsert: dotted key parts and lookup keys go as they are. */
+function upsertOf(target: MappedRecord['target']): BatchWrite & { key: RecordKey } {
+	return { operation: 'upsert', entity: target.entity, key: target.key as RecordKey, record: { ...target.record }, options: { lookups: target.lookups as Record<string, { entity: string; key: RecordKey }> } };
 }
 
 /** Values as the target stores them: F&O blanks are '' and empty dates 1900-01-01; dates compare by day. */
@@ -205,7 +101,6 @@ interface Outcome {
 let emulators: Emulators;
 let fo: Connector;
 let dv: Connector;
-let resolver: Resolver;
 const compiled = new Map<string, CompiledMap>();
 const results: Record<string, Partial<Record<SyncDirection, Outcome>>> = {};
 
@@ -213,7 +108,6 @@ beforeAll(async () => {
 	emulators = await startEmulators({ seed: { customersPerCompany: 12 } });
 	fo = createConnector('fo', { environmentUrl: emulators.fo.url, transport: emulators.fo.transport });
 	dv = createConnector('dataverse', { environmentUrl: emulators.dataverse.url, transport: emulators.dataverse.transport });
-	resolver = new Resolver(dv);
 	for (const id of ORDER) {
 		const definition = definitions.get(id);
 		if (!definition) continue;
@@ -225,13 +119,15 @@ afterAll(async () => {
 	await emulators?.close();
 });
 
-async function readSource(system: 'fo' | 'dataverse', definition: MapDefinition): Promise<DataRecord[]> {
+async function readSource(system: 'fo' | 'dataverse', map: CompiledMap): Promise<DataRecord[]> {
+	const definition = map.definition;
 	if (system === 'fo') {
 		const info = await fo.describe(definition.fo.entity);
 		for await (const page of fo.readPages(definition.fo.entity, { limit: PAGE, ...(info.companySpecific && definition.company ? { crossCompany: true } : {}) })) return page;
 		return [];
 	}
-	for await (const page of dv.readPages(definition.dataverse.entity, { limit: PAGE })) return page;
+	const query = sourceQuery(map, 'dataverse->fo');
+	for await (const page of dv.readPages(query.entity, { limit: PAGE, select: query.select, expand: query.expand })) return page;
 	return [];
 }
 
@@ -239,11 +135,10 @@ async function readSource(system: 'fo' | 'dataverse', definition: MapDefinition)
 async function mapAndWrite(map: CompiledMap, direction: SyncDirection, records: DataRecord[], outcome: Outcome): Promise<void> {
 	const writes: BatchWrite[] = [];
 	for (const record of records) {
-		const source = direction === 'dataverse->fo' ? await resolver.flatten(map, record) : record;
-		const result = apply(map, direction, source);
+		const result = apply(map, direction, record);
 		if (result.kind === 'skipped') continue;
 		outcome.sample ??= result;
-		if (direction === 'fo->dataverse') writes.push(await resolver.write(result.target));
+		if (direction === 'fo->dataverse') writes.push(upsertOf(result.target));
 		else writes.push({ operation: 'upsert', entity: result.target.entity, key: result.target.key as RecordKey, record: { ...result.target.record } });
 	}
 	const connector = direction === 'fo->dataverse' ? dv : fo;
@@ -256,12 +151,10 @@ async function mapAndWrite(map: CompiledMap, direction: SyncDirection, records: 
 async function run(id: string, direction: SyncDirection): Promise<Outcome | undefined> {
 	const map = compiled.get(id)!;
 	if (!map.plans[direction]) return undefined;
-	const definition = map.definition;
-	const records = await readSource(direction === 'fo->dataverse' ? 'fo' : 'dataverse', definition);
+	const records = await readSource(direction === 'fo->dataverse' ? 'fo' : 'dataverse', map);
 	const outcome: Outcome = { read: records.length, mapped: 0, skipped: 0, written: 0, errors: [] };
 	for (const record of records) {
-		const source = direction === 'dataverse->fo' ? await resolver.flatten(map, record) : record;
-		const result = apply(map, direction, source);
+		const result = apply(map, direction, record);
 		if (result.kind === 'skipped') outcome.skipped++;
 		else outcome.mapped++;
 	}
@@ -275,16 +168,21 @@ async function run(id: string, direction: SyncDirection): Promise<Outcome | unde
 
 /** The mapped sample as stored in Dataverse: values, company and every lookup resolved to the referenced row. */
 async function expectStoredInDataverse(sample: MappedRecord): Promise<void> {
-	const write = await resolver.write(sample.target);
-	const stored = await dv.get(sample.target.entity, write.key);
+	const key = sample.target.key as RecordKey;
+	// The key's dotted parts are read back through the lookups they name.
+	const navigations = [...new Set(Object.keys(key).filter((part) => part.includes('.')).map((part) => part.slice(0, part.indexOf('.'))))];
+	const stored = await dv.get(sample.target.entity, key, navigations.length > 0 ? { expand: navigations.map((navigation) => ({ navigation })) } : {});
 	expect(stored).toBeDefined();
 	expect(differences(stored!, sample.target.record)).toEqual([]);
 	const entity = await dv.describe(sample.target.entity);
 	for (const [navigation, lookup] of Object.entries(sample.target.lookups)) {
-		const { column } = await resolver.lookupOf(entity, navigation);
-		expect({ navigation, id: stored![column] }).toEqual({ navigation, id: await resolver.id(lookup.entity, lookup.key) });
+		expect({ navigation, id: stored![lookupColumn(entity, navigation)] }).toEqual({ navigation, id: await idOf(dv, lookup.entity, lookup.key) });
 	}
-	for (const [part, value] of Object.entries(write.key)) expect({ part, stored: stored![part] }).toEqual({ part, stored: value });
+	for (const [part, value] of Object.entries(key)) {
+		const dot = part.indexOf('.');
+		const read = dot < 0 ? stored![part] : readPath(stored!, part.slice(0, dot), part.slice(dot + 1));
+		expect({ part, stored: read }).toEqual({ part, stored: value });
+	}
 }
 
 /** F&O fills these from a number sequence when a create leaves them blank (a Dataverse-only party has no party number). */
@@ -320,25 +218,25 @@ describe('standard map catalog', () => {
 		}
 
 		it('striped the company and resolved lookups (a customer account as Dataverse stores it)', async () => {
-			const usmf = await resolver.id('cdm_companies', { cdm_companycode: 'usmf' });
-			const account = await dv.get('accounts', { accountnumber: 'US-000010', _msdyn_company_value: usmf! });
+			const usmf = await idOf(dv, 'cdm_companies', { cdm_companycode: 'usmf' });
+			const account = await dv.get('accounts', { accountnumber: 'US-000010', 'msdyn_company.cdm_companycode': 'usmf' });
 			expect(account?._msdyn_company_value).toBe(usmf);
 			const customer = await fo.get('CustomersV3', { dataAreaId: 'usmf', CustomerAccount: 'US-000010' });
-			expect(account?._msdyn_customergroupid_value).toBe(await resolver.id('msdyn_customergroups', { msdyn_groupid: customer!.CustomerGroupId, 'msdyn_company.cdm_companycode': 'usmf' }));
-			expect(account?._transactioncurrencyid_value).toBe(await resolver.id('transactioncurrencies', { isocurrencycode: customer!.SalesCurrencyCode }));
+			expect(account?._msdyn_customergroupid_value).toBe(await idOf(dv, 'msdyn_customergroups', { msdyn_groupid: customer!.CustomerGroupId, 'msdyn_company.cdm_companycode': 'usmf' }));
+			expect(account?._transactioncurrencyid_value).toBe(await idOf(dv, 'transactioncurrencies', { isocurrencycode: customer!.SalesCurrencyCode }));
 			// Self-reference written in the second pass: every tenth customer is invoiced to an earlier organisation.
 			expect(customer!.InvoiceAccount).not.toBe('');
-			expect(account?._msdyn_billingaccount_value).toBe(await resolver.id('accounts', { accountnumber: customer!.InvoiceAccount, 'msdyn_company.cdm_companycode': 'usmf' }));
+			expect(account?._msdyn_billingaccount_value).toBe(await idOf(dv, 'accounts', { accountnumber: customer!.InvoiceAccount, 'msdyn_company.cdm_companycode': 'usmf' }));
 		});
 	});
 
 	describe('Dataverse → F&O', () => {
 		beforeAll(async () => {
 			// The Dataverse-only demo parties have no customer group, which F&O requires: a user would pick one.
-			const usmf = await resolver.id('cdm_companies', { cdm_companycode: 'usmf' });
-			const group = { entity: 'msdyn_customergroups', key: { msdyn_groupid: '10', _msdyn_company_value: usmf! } };
-			for (const number of ['C-000001', 'C-000002', 'C-000003']) await dv.update('accounts', { accountnumber: number, _msdyn_company_value: usmf! }, {}, { lookups: { msdyn_customergroupid: group } });
-			for (const number of ['CP-000001', 'CP-000002']) await dv.update('contacts', { msdyn_contactpersonid: number, _msdyn_company_value: usmf! }, {}, { lookups: { msdyn_customergroupid: group } });
+			const company = { 'msdyn_company.cdm_companycode': 'usmf' };
+			const group = { entity: 'msdyn_customergroups', key: { msdyn_groupid: '10', ...company } };
+			for (const number of ['C-000001', 'C-000002', 'C-000003']) await dv.update('accounts', { accountnumber: number, ...company }, {}, { lookups: { msdyn_customergroupid: group } });
+			for (const number of ['CP-000001', 'CP-000002']) await dv.update('contacts', { msdyn_contactpersonid: number, ...company }, {}, { lookups: { msdyn_customergroupid: group } });
 		});
 
 		for (const id of ORDER) {
