@@ -19,9 +19,9 @@ import type { CompiledMap, CompiledRow, DirectionPlan } from './compile';
 import { valueKey } from './compile';
 import { MapError } from './errors';
 import { evaluateFilter } from './filters/expression';
-import { hashEntries } from './hash';
+import { hashPart, hashText } from './hash';
 import { readPath } from './lookupPath';
-import { canonical, tryNormalise } from './normalise';
+import { canonical, tryNormalise, type ValueShape } from './normalise';
 import type { Scalar, SyncDirection } from './types';
 
 export type SourceRecord = Readonly<Record<string, unknown>>;
@@ -51,30 +51,30 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 		return { kind: 'skipped', decision: 'filtered', detail: `${plan.source.entity} source filter of map ${compiled.id} is false: ${plan.filterText}` };
 	}
 	const sourceKey = readSourceKey(compiled, plan, record);
-	const fail = (problem: string, field: string, value: unknown): never => {
-		throw new MapError(problem, { map: compiled.id, direction, field, value, recordKey: sourceKey });
-	};
+	const context: FailContext = { map: compiled.id, direction, recordKey: sourceKey };
 	const toFo = direction === 'dataverse->fo';
-	const out: Record<string, Scalar> = {};
+	const out: Record<string, Scalar> = { ...plan.template };
 	const lookups: Record<string, EnvelopeLookup> = {};
-	const values: Record<string, Scalar> = {};
-	const entries: Array<[string, Scalar]> = [];
+	const rowValues: Array<Scalar | undefined> = new Array(plan.rows.length);
+	const targetSide: SystemName = toFo ? 'fo' : 'dataverse';
+	let hashInput = plan.hashPrefix;
 
 	const companyCode = compiled.company ? companyOf(compiled, plan, record, sourceKey) : undefined;
 	if (compiled.company && companyCode !== undefined) {
-		entries.push(['company', companyCode.toLowerCase()]);
+		hashInput += hashPart(companyCode.toLowerCase());
 		if (toFo) out[compiled.company.fo] = companyCode.toLowerCase();
 		else lookups[compiled.company.navigation] = { entity: 'cdm_companies', key: { [compiled.company.keyField]: companyCode } };
 	}
 
-	for (const row of plan.rows) {
+	for (let i = 0; i < plan.rows.length; i++) {
+		const row = plan.rows[i];
 		const raw = toFo ? readDataverse(row, record) : row.fo === null ? undefined : record[row.fo];
-		const value = translate(row, direction, raw, (problem, v) => fail(problem, row.label, v));
-		const name = toFo ? (row.fo as string) : (row.dataverseText as string);
-		values[name] = value ?? null;
-		entries.push([name, canonical(value)]);
+		const value = translate(row, direction, raw, context);
+		rowValues[i] = value;
+		hashInput += hashPart(canonical(value));
 		if (toFo || row.dataverse === null || row.dataverse.kind === 'column') {
-			if (value !== undefined) out[toFo ? (row.fo as string) : name] = value;
+			if (value !== undefined) out[row.target[targetSide]!] = value;
+			else delete out[row.target[targetSide]!];
 			continue;
 		}
 		const path = row.dataverse;
@@ -91,10 +91,11 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 		} else {
 			const hint = row.lookup?.targetBy;
 			const wanted = hint ? hint.values[String(record[hint.field])] : undefined;
-			const target = path.targets.find((candidate) => candidate.type === wanted) ?? path.targets[0];
-			navigation = target.navigation;
-			keyField = target.keyField;
-			entity = row.lookup?.entities[target.type] ?? '';
+			let chosen = path.targets[0];
+			for (const candidate of path.targets) if (candidate.type === wanted) chosen = candidate;
+			navigation = chosen.navigation;
+			keyField = chosen.keyField;
+			entity = row.lookup?.entities[chosen.type] ?? '';
 		}
 		const key: EnvelopeKey = { [keyField]: value };
 		if (row.lookup?.companyPath !== undefined && companyCode !== undefined) key[row.lookup.companyPath] = companyCode;
@@ -102,48 +103,50 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 	}
 
 	const targetKey: EnvelopeKey = {};
-	for (const part of plan.target.key) {
-		let value: Scalar | undefined;
-		if (compiled.company && part === (toFo ? compiled.company.fo : compiled.company.dataverse)) value = toFo ? companyCode?.toLowerCase() : companyCode;
-		else value = values[part];
-		if (value === undefined || canonical(value) === null) fail(`no value for target key field ${part} of ${plan.target.entity}`, part, value ?? null);
+	for (const { part, from } of plan.targetKey) {
+		const value = from === 'company' ? (toFo ? companyCode?.toLowerCase() : companyCode) : from >= 0 ? rowValues[from] : undefined;
+		if (value === undefined || canonical(value) === null) fail(context, `no value for target key field ${part} of ${plan.target.entity}`, part, value ?? null);
 		targetKey[part] = value as Scalar;
 	}
 	return {
 		kind: 'mapped',
 		target: { entity: plan.target.entity, key: targetKey, record: out, lookups },
 		source: { entity: plan.source.entity, key: sourceKey },
-		hash: hashEntries(entries),
+		hash: hashText(hashInput),
 	};
 }
 
-type Fail = (problem: string, value: unknown) => never;
+/** Who to blame in a MapError; one object per record (closures per row would cost more than the mapping). */
+interface FailContext {
+	map: string;
+	direction: SyncDirection;
+	recordKey: EnvelopeKey;
+}
+
+function fail(context: FailContext, problem: string, field: string, value: unknown): never {
+	throw new MapError(problem, { map: context.map, direction: context.direction, field, value, recordKey: context.recordKey });
+}
+
+function shaped(row: CompiledRow, shape: ValueShape, value: unknown, raw: unknown, context: FailContext): Scalar | undefined {
+	const result = tryNormalise(value, shape);
+	return result.ok ? result.value : fail(context, `type mismatch: ${result.message}`, row.label, raw);
+}
 
 /** Source value → target value: default for blanks, value map, then the target's storage shape. */
-export function translate(row: CompiledRow, direction: SyncDirection, raw: unknown, fail: Fail): Scalar | undefined {
+function translate(row: CompiledRow, direction: SyncDirection, raw: unknown, context: FailContext): Scalar | undefined {
 	const shape = row.shape[direction === 'dataverse->fo' ? 'fo' : 'dataverse'];
-	const shaped = (value: unknown): Scalar | undefined => {
-		const result = tryNormalise(value, shape);
-		return result.ok ? result.value : fail(`type mismatch: ${result.message}`, raw);
-	};
 	const sourceNone = direction === 'dataverse->fo' ? row.dataverse === null : row.fo === null;
 	const blank = sourceNone || raw === undefined || raw === null || raw === '' || (direction === 'fo->dataverse' && canonical(raw as Scalar) === null);
-	if (blank && row.hasDefault) return shaped(row.default);
-	if (row.valueMap) {
-		const lookup = row.valueMap[direction];
-		const key = valueKey(blank ? null : raw);
-		let mapped = lookup.exact.get(key);
-		if (mapped === undefined && !lookup.exact.has(key)) {
-			const folded = key.toLowerCase();
-			mapped = lookup.folded.get(folded);
-			if (mapped === undefined && !lookup.folded.has(folded)) {
-				if (blank) return shaped(null);
-				fail(`no value-map entry for this value (known: ${[...lookup.exact.keys()].map((k) => k.slice(2)).join(', ')})`, raw);
-			}
-		}
-		return shaped(mapped);
-	}
-	return shaped(raw);
+	if (blank && row.hasDefault) return shaped(row, shape, row.default, raw, context);
+	if (!row.valueMap) return shaped(row, shape, raw, raw, context);
+	const lookup = row.valueMap[direction];
+	const key = valueKey(blank ? null : raw);
+	if (lookup.exact.has(key)) return shaped(row, shape, lookup.exact.get(key), raw, context);
+	const folded = key.toLowerCase();
+	if (lookup.folded.has(folded)) return shaped(row, shape, lookup.folded.get(folded), raw, context);
+	if (blank) return shaped(row, shape, null, raw, context);
+	const known = [...lookup.exact.keys()].map((entry) => entry.slice(2)).join(', ');
+	return fail(context, `no value-map entry for this value (known: ${known})`, row.label, raw);
 }
 
 export function readDataverse(row: CompiledRow, record: SourceRecord): unknown {
@@ -210,18 +213,19 @@ function companyOf(compiled: CompiledMap, plan: DirectionPlan, record: SourceRec
 export function hashRecord(compiled: CompiledMap, side: SystemName, record: SourceRecord): string {
 	const direction: SyncDirection = side === 'fo' ? 'dataverse->fo' : 'fo->dataverse';
 	const plan = compiled.plans[direction];
-	const entries: Array<[string, Scalar]> = [];
+	if (!plan) return hashText('');
+	let hashInput = plan.hashPrefix;
 	if (compiled.company) {
 		const code = side === 'fo' ? record[compiled.company.fo] : readPath(record, compiled.company.navigation, compiled.company.keyField);
-		entries.push(['company', typeof code === 'string' && code !== '' ? code.toLowerCase() : null]);
+		hashInput += hashPart(typeof code === 'string' && code !== '' ? code.toLowerCase() : null);
 	}
-	for (const row of plan?.rows ?? []) {
+	for (const row of plan.rows) {
 		const raw = side === 'fo' ? record[row.fo as string] : readDataverse(row, record);
 		const result = tryNormalise(raw, row.shape[side]);
 		if (!result.ok) {
 			throw new MapError(`type mismatch in the stored record: ${result.message}`, { map: compiled.id, direction, field: row.label, value: raw });
 		}
-		entries.push([side === 'fo' ? (row.fo as string) : (row.dataverseText as string), canonical(result.value)]);
+		hashInput += hashPart(canonical(result.value));
 	}
-	return hashEntries(entries);
+	return hashText(hashInput);
 }

@@ -9,6 +9,7 @@ import { assertValidMap, rowLabel } from './validate';
 import { parseFoRange } from './filters/foRange';
 import { parseODataFilter } from './filters/odataFilter';
 import type { FilterExpr } from './filters/expression';
+import { hashPrefix } from './hash';
 import { parseColumnPath, type ColumnPath } from './lookupPath';
 import type { ValueShape } from './normalise';
 import type { FieldMap, LookupTarget, MapDefinition, Scalar, SyncDirection } from './types';
@@ -46,6 +47,8 @@ export interface CompiledRow {
 	valueMap?: Record<SyncDirection, ValueLookup>;
 	shape: Record<SystemName, ValueShape>;
 	lookup?: CompiledLookup;
+	/** Per target side: the field (or lookup path) the row writes. */
+	target: Record<SystemName, string | undefined>;
 	/** The lookup points back at this map's own Dataverse table (Customers V3 `InvoiceAccount`). */
 	selfReference: boolean;
 }
@@ -55,6 +58,15 @@ export interface DirectionPlan {
 	source: { side: SystemName; entity: string; key: readonly string[] };
 	target: { side: SystemName; entity: string; key: readonly string[] };
 	rows: readonly CompiledRow[];
+	/**
+	 * Every plain target field, null, in write order. Records are spread from it: V8 turns an object that grows
+	 * past a dozen properties through computed-name stores into a slow dictionary; a spread copy stays fast.
+	 */
+	template: Readonly<Record<string, Scalar>>;
+	/** Start of every hash of this direction: the company (when striped) and the target fields, in order. */
+	hashPrefix: string;
+	/** Where each target key part comes from: the company, or the value of `rows[index]`. */
+	targetKey: ReadonlyArray<{ part: string; from: 'company' | number }>;
 	filter?: FilterExpr;
 	filterText?: string;
 }
@@ -99,6 +111,15 @@ export function compileValidated(definition: MapDefinition, metadata: MapMetadat
 			source: { side: fromFo ? 'fo' : 'dataverse', entity: sourceSide.entity, key: [...sourceSide.key] },
 			target: { side: fromFo ? 'dataverse' : 'fo', entity: targetSide.entity, key: [...targetSide.key] },
 			rows: applying,
+			template: templateOf(fromFo ? undefined : definition.company?.fo, applying, fromFo),
+			hashPrefix: hashPrefix([...(definition.company ? ['company'] : []), ...applying.map((row) => (fromFo ? row.dataverseText : row.fo) as string)]),
+			targetKey: targetSide.key.map((part) => ({
+				part,
+				from:
+					definition.company && part === (fromFo ? definition.company.dataverse : definition.company.fo)
+						? ('company' as const)
+						: applying.findIndex((row) => (fromFo ? row.dataverseText : row.fo) === part),
+			})),
 			...(filterText !== undefined ? { filterText, filter: fromFo ? parseFoRange(filterText) : parseODataFilter(filterText) } : {}),
 		};
 	};
@@ -157,8 +178,15 @@ function compileRow(definition: MapDefinition, field: FieldMap, index: number, m
 			dataverse: shapeOf('dataverse', field, dataverse?.kind === 'column' ? dvInfo : foInfo, 'dataverse'),
 		},
 		...(lookup ? { lookup } : {}),
+		target: { fo: field.fo ?? undefined, dataverse: field.dataverse ?? undefined },
 		selfReference,
 	};
+}
+
+function templateOf(company: string | undefined, rows: readonly CompiledRow[], fromFo: boolean): Record<string, Scalar> {
+	const names = [...(company ? [company] : []), ...rows.flatMap((row) => (fromFo ? (row.dataverse?.kind === 'column' ? [row.dataverse.column] : []) : [row.fo as string]))];
+	// JSON.parse builds objects with fast (shape-based) properties, unlike a loop of computed-name stores.
+	return JSON.parse(`{${names.map((name) => `${JSON.stringify(name)}:null`).join(',')}}`) as Record<string, Scalar>;
 }
 
 export function findField(entity: EntityInfo | undefined, name: string): FieldInfo | undefined {

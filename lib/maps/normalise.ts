@@ -125,9 +125,15 @@ function inferKind(value: unknown): FieldKind | undefined {
 
 function asText(value: unknown, kind: string): string | null {
 	if (value === null) return null;
-	if (typeof value === 'string') return value.replace(/ +$/, '');
+	if (typeof value === 'string') return trimTrailingSpaces(value);
 	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
 	throw new ValueTypeError(`expected a ${kind}, got ${describe(value)}`);
+}
+
+function trimTrailingSpaces(text: string): string {
+	let end = text.length;
+	while (end > 0 && text.charCodeAt(end - 1) === 32) end--;
+	return end === text.length ? text : text.slice(0, end);
 }
 
 function asNumber(value: unknown, kind: 'integer' | 'decimal', scale: number | undefined): number | null {
