@@ -14,9 +14,9 @@ import { parseODataFilter } from './filters/odataFilter';
 import { parseColumnPath, type ColumnPath } from './lookupPath';
 import type { FieldMap, MapDefinition, SyncDirection } from './types';
 
-const TOP_KEYS = new Set(['$schema', 'id', 'version', 'title', 'description', 'fo', 'dataverse', 'company', 'fields', 'conflict']);
+const TOP_KEYS = new Set(['id', 'version', 'title', 'description', 'fo', 'dataverse', 'company', 'fields', 'conflict']);
 const SIDE_KEYS = new Set(['entity', 'key', 'filter']);
-const ROW_KEYS = new Set(['fo', 'dataverse', 'direction', 'valueMap', 'default', 'lookup', 'type', 'scale', 'description']);
+const ROW_KEYS = new Set(['fo', 'dataverse', 'direction', 'valueMap', 'default', 'lookup', 'type', 'scale']);
 const LOOKUP_KEYS = new Set(['entity', 'company', 'entities', 'targetBy']);
 const DIRECTIONS = new Set(['both', 'fo->dataverse', 'dataverse->fo']);
 const KINDS = new Set<FieldKind>(['string', 'integer', 'decimal', 'boolean', 'date', 'datetime', 'guid', 'enum', 'choice', 'lookup']);
