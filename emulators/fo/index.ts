@@ -64,7 +64,7 @@ export function createFoEmulator(opts: FoEmulatorOptions): FoEmulator {
 	const events = new EventHub(store, baseUrl, { retryCount: 3, retryDelayMs: opts.eventRetryDelayMs ?? 1000, timeoutMs: 10_000 });
 	const users = new UserRegistry();
 	let metadata: string | undefined;
-	const route = createRouter({ baseUrl, store, writer, events, users, settings, metadata: () => (metadata ??= buildMetadata(ENTITIES)), reset: seed });
+	const route = createRouter({ baseUrl, store, writer, events, users, settings, metadata: () => (metadata ??= buildMetadata(ENTITIES, store)), reset: seed });
 	const faults = new Faults('fo', foFaultResponses);
 	return { handler: faults.wrap(route, (req) => appIdOf(req.headers.authorization)), faults, store, events, settings, close: () => events.close() };
 }

@@ -2,7 +2,8 @@ import { compileFilter, FilterError, parseFilter, type FieldInfo, type RecordPre
 import { ENUM_BY_NAME } from './enums';
 import { badRequest } from './errors';
 import { NAMESPACE, type FieldDef } from './model';
-import type { EntitySet, Row } from './store';
+import { follow, navigationsOf, type Navigation } from './navigation';
+import type { EntitySet, Row, Store } from './store';
 
 /** F&O's documented maximum page size. */
 export const MAX_PAGE_SIZE = 10_000;
@@ -15,11 +16,12 @@ export interface CollectionQuery {
 	skip: number;
 	count: boolean;
 	crossCompany: boolean;
+	/** One level, as F&O documents it; `$select` is the only option allowed inside. */
+	expand?: Array<{ navigation: Navigation; select?: string[] }>;
 }
 
-const SUPPORTED = new Set(['$filter', '$select', '$orderby', '$top', '$skip', '$count', '$format']);
+const SUPPORTED = new Set(['$filter', '$select', '$orderby', '$top', '$skip', '$count', '$format', '$expand']);
 const KNOWN_UNSUPPORTED: Record<string, string> = {
-	$expand: '$expand is not implemented by this emulator.',
 	$search: 'The query option $search is not supported by Finance and Operations.',
 	$apply: 'The query option $apply is not supported by Finance and Operations.',
 	$skiptoken: 'Finance and Operations pages with $skip, not $skiptoken.',
@@ -53,8 +55,43 @@ function unknownProperty(set: EntitySet, name: string, where: string) {
 	return badRequest(`The query specified in the URI is not valid. Could not find a property named '${name}' on type '${NAMESPACE}.${set.def.typeName}' (in ${where}).`);
 }
 
+/** `A,B($select=x,y)`: commas inside parentheses do not split. */
+function splitTopLevel(text: string): string[] {
+	const items: string[] = [];
+	let depth = 0;
+	let start = 0;
+	for (let i = 0; i < text.length; i++) {
+		if (text[i] === '(') depth++;
+		else if (text[i] === ')') depth--;
+		else if (text[i] === ',' && depth === 0) {
+			items.push(text.slice(start, i));
+			start = i + 1;
+		}
+	}
+	items.push(text.slice(start));
+	return items.map((item) => item.trim());
+}
+
+function parseExpand(store: Store, set: EntitySet, text: string): NonNullable<CollectionQuery['expand']> {
+	const navigations = navigationsOf(store, set);
+	return splitTopLevel(text).map((item) => {
+		const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$/.exec(item);
+		if (!m) throw badRequest(`The query specified in the URI is not valid. $expand item '${item}' is not '<NavigationProperty>[($select=...)]'.`);
+		const navigation = navigations.find((candidate) => candidate.name === m[1]);
+		if (!navigation) {
+			throw badRequest(`The query specified in the URI is not valid. Could not find a navigation property named '${m[1]}' on type '${NAMESPACE}.${set.def.typeName}' (in $expand).`);
+		}
+		if (m[2] === undefined) return { navigation };
+		const option = /^\$select=([^;()]*)$/.exec(m[2].trim());
+		if (!option) throw badRequest(`Only $select is supported inside $expand, and $expand is one level deep (got '${m[2]}').`);
+		const names = option[1].split(',').map((name) => name.trim()).filter(Boolean);
+		for (const name of names) if (!navigation.target.fieldByName.has(name)) throw unknownProperty(navigation.target, name, '$expand/$select');
+		return { navigation, select: [...new Set(names)] };
+	});
+}
+
 /** Reads the query options of a collection or entity request; anything unsupported is a 400, never ignored. */
-export function parseQuery(set: EntitySet, query: URLSearchParams): CollectionQuery {
+export function parseQuery(set: EntitySet, query: URLSearchParams, store?: Store): CollectionQuery {
 	const out: CollectionQuery = { skip: 0, count: false, crossCompany: false };
 	for (const [name, value] of query) {
 		if (name.startsWith('$')) {
@@ -94,6 +131,11 @@ export function parseQuery(set: EntitySet, query: URLSearchParams): CollectionQu
 			if (!field) throw unknownProperty(set, m[1], '$orderby');
 			return { field, desc: m[2] === 'desc' };
 		});
+	}
+	const expand = query.get('$expand');
+	if (expand !== null) {
+		if (!store) throw badRequest('$expand is not supported here.');
+		out.expand = parseExpand(store, set, expand);
 	}
 	const top = query.get('$top');
 	if (top !== null) out.top = nonNegativeInt('$top', top);
@@ -181,4 +223,16 @@ export function rowJson(row: Row, select?: string[]): string {
 	}
 	row.json ??= JSON.stringify(row.values);
 	return `{${etag},${row.json.slice(1)}`;
+}
+
+/** A row with its `$expand`ed navigations appended (single: the row or null; collection: an array). */
+export function expandedRowJson(set: EntitySet, row: Row, q: Pick<CollectionQuery, 'select' | 'expand'>): string {
+	const base = rowJson(row, q.select);
+	if (!q.expand || q.expand.length === 0) return base;
+	const parts = q.expand.map(({ navigation, select }) => {
+		const related = follow(set, row, navigation);
+		const body = related === null ? 'null' : Array.isArray(related) ? `[${related.map((r) => rowJson(r, select)).join(',')}]` : rowJson(related, select);
+		return `${JSON.stringify(navigation.name)}:${body}`;
+	});
+	return `${base.slice(0, -1)},${parts.join(',')}}`;
 }

@@ -4,7 +4,7 @@ import { handleBatch } from './batch';
 import { badRequest, FoHttpError, noHttpResource, notFoundSegment, odataError } from './errors';
 import type { EventHub } from './events';
 import { formatKey, parseKey, parseResourcePath } from './keys';
-import { countRows, MAX_PAGE_SIZE, parseQuery, readPage, rowJson } from './query';
+import { countRows, expandedRowJson, MAX_PAGE_SIZE, parseQuery, readPage, type CollectionQuery } from './query';
 import { GLOBAL_PARTITION, type EntitySet, type Row, type Store } from './store';
 import type { UserRegistry } from './users';
 import { parseBody, type Change, type WriteContext, type Writer } from './write';
@@ -33,12 +33,12 @@ export function createRouter(deps: RouterDeps): (req: EmuRequest) => Promise<Emu
 	const { baseUrl, store, writer, events, users, settings } = deps;
 	const root = `${baseUrl}/data`;
 
-	const entity = (set: EntitySet, row: Row, status: number, select?: string[], extra: Record<string, string> = {}): EmuResponse => {
-		const context = `"@odata.context":${JSON.stringify(`${root}/$metadata#${set.def.setName}${select ? `(${select.join(',')})` : ''}/$entity`)}`;
+	const entity = (set: EntitySet, row: Row, status: number, q: Pick<CollectionQuery, 'select' | 'expand'> = {}, extra: Record<string, string> = {}): EmuResponse => {
+		const context = `"@odata.context":${JSON.stringify(`${root}/$metadata#${set.def.setName}${q.select ? `(${q.select.join(',')})` : ''}/$entity`)}`;
 		return {
 			status,
 			headers: { 'content-type': 'application/json; odata.metadata=minimal; charset=utf-8', etag: row.etag, ...ODATA_HEADERS, ...extra },
-			body: `{${context},${rowJson(row, select).slice(1)}`,
+			body: `{${context},${expandedRowJson(set, row, q).slice(1)}`,
 		};
 	};
 
@@ -49,13 +49,13 @@ export function createRouter(deps: RouterDeps): (req: EmuRequest) => Promise<Emu
 	};
 
 	const collection = (req: EmuRequest, set: EntitySet, defaultCompany: string, countOnly: boolean): EmuResponse => {
-		const q = parseQuery(set, req.query);
+		const q = parseQuery(set, req.query, store);
 		const companies = !set.def.companySpecific ? [GLOBAL_PARTITION] : q.crossCompany ? undefined : [defaultCompany];
 		if (countOnly) return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8', ...ODATA_HEADERS }, body: String(countRows(set, q, companies)) };
 		const page = readPage(set, q, companies, Math.min(settings.pageSize, MAX_PAGE_SIZE));
 		const parts = [`"@odata.context":${JSON.stringify(`${root}/$metadata#${set.def.setName}${q.select ? `(${q.select.join(',')})` : ''}`)}`];
 		if (page.total !== undefined) parts.push(`"@odata.count":${page.total}`);
-		parts.push(`"value":[${page.rows.map((r) => rowJson(r, q.select)).join(',')}]`);
+		parts.push(`"value":[${page.rows.map((r) => expandedRowJson(set, r, q)).join(',')}]`);
 		if (page.nextSkip !== undefined) parts.push(`"@odata.nextLink":${JSON.stringify(nextLink(req, set, page.nextSkip, q.top === undefined ? undefined : q.top - page.rows.length))}`);
 		return { status: 200, headers: { 'content-type': 'application/json; odata.metadata=minimal; charset=utf-8', ...ODATA_HEADERS }, body: `{${parts.join(',')}}` };
 	};
@@ -96,7 +96,7 @@ export function createRouter(deps: RouterDeps): (req: EmuRequest) => Promise<Emu
 				const row = writer.create(set, parseBody(req.body), ctx);
 				const location = `${root}/${set.def.setName}(${formatKey(set, row.values)})`;
 				if (/return=minimal/i.test(req.headers.prefer ?? '')) return empty(204, { location, 'odata-entityid': location, etag: row.etag, ...ODATA_HEADERS });
-				return entity(set, row, 201, undefined, { location });
+				return entity(set, row, 201, {}, { location });
 			}
 			throw new FoHttpError(odataError(405, `${req.method} is not supported on the collection ${set.def.setName}.`));
 		}
@@ -105,7 +105,7 @@ export function createRouter(deps: RouterDeps): (req: EmuRequest) => Promise<Emu
 			case 'GET': {
 				const row = set.get(key.company, key.key);
 				if (!row) throw notFoundSegment(set.def.setName);
-				if (path.tail === undefined) return entity(set, row, 200, parseQuery(set, req.query).select);
+				if (path.tail === undefined) return entity(set, row, 200, parseQuery(set, req.query, store));
 				const field = set.fieldByName.get(path.tail);
 				if (!field) throw notFoundSegment(path.tail);
 				return json(200, { '@odata.context': `${root}/$metadata#${set.def.setName}(${formatKey(set, row.values)})/${field.name}`, value: row.values[field.name] }, ODATA_HEADERS);

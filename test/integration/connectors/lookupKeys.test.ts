@@ -231,3 +231,16 @@ describe('expand on Dataverse', () => {
 		expect(decodeURIComponent(read?.url ?? '')).toContain('$expand=msdyn_company($select=cdm_companycode),msdyn_customergroupid($select=msdyn_groupid)');
 	});
 });
+
+describe('expand on F&O', () => {
+	it('reads pages and single records with a navigation expanded one level, cut by $select', async () => {
+		const fo = (await fixtures(emulators)).fo.connector();
+		const expand = [{ navigation: 'CustomerGroup', select: ['CustomerGroupId', 'Description'] }];
+		const rows: Array<Record<string, unknown>> = [];
+		for await (const page of fo.readPages('CustomersV3', { select: ['CustomerAccount', 'CustomerGroupId'], expand, company: 'demf', limit: 3 })) rows.push(...page);
+		expect(rows).toHaveLength(3);
+		for (const row of rows) expect(row.CustomerGroup).toMatchObject({ CustomerGroupId: row.CustomerGroupId });
+		const order = await fo.get('CDSSalesOrderHeaders', { dataAreaId: 'usmf', SalesOrderNumber: '000001' }, { expand: [{ navigation: 'CDSSalesOrderLinesV2' }] });
+		expect((order?.CDSSalesOrderLinesV2 as unknown[]).length).toBe(2);
+	});
+});

@@ -23,7 +23,7 @@ describe('F&O emulator: service document and $metadata', () => {
 		expect(r.headers.get('content-type')).toMatch(/xml/);
 		const xml = r.text;
 		expect(xml).toContain('<Schema Namespace="Microsoft.Dynamics.DataEntities"');
-		expect(xml).toContain('<EntitySet Name="CustomersV3" EntityType="Microsoft.Dynamics.DataEntities.CustomerV3"/>');
+		expect(xml).toContain('<EntitySet Name="CustomersV3" EntityType="Microsoft.Dynamics.DataEntities.CustomerV3"');
 		expect(xml).toMatch(/<EntityType Name="CustomerV3"><Key><PropertyRef Name="dataAreaId"\/><PropertyRef Name="CustomerAccount"\/><\/Key>/);
 		expect(xml).toMatch(/<EntityType Name="Currency"><Key><PropertyRef Name="CurrencyCode"\/><\/Key>/);
 		expect(xml).toContain('<Property Name="OrganizationName" Type="Edm.String" Nullable="false" MaxLength="100">');
