@@ -13,6 +13,8 @@ import path from 'node:path';
 
 // n8n-core's InstanceSettings writes a config file into the user folder on first use; keep it out of $HOME.
 process.env.N8N_USER_FOLDER ??= mkdtempSync(path.join(tmpdir(), 'dw-run-node-'));
+// n8n's error reporter logs every node error it records; tests assert on those errors instead.
+process.env.N8N_LOG_LEVEL ??= 'silent';
 
 import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
 import {

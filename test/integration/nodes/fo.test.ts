@@ -125,6 +125,16 @@ describe('Create, Get, Update, Upsert, Delete', () => {
 	});
 });
 
+describe('authentication', () => {
+	it('renews a rejected token through n8n (401 reaches n8n, not lib/) and the request succeeds', async () => {
+		await bed.run('fo', { operation: 'getAll', entity: entity('Currencies'), limit: 1 });
+		bed.spoilToken('dualWriteFoOAuth2Api');
+		const result = await bed.run('fo', { operation: 'getAll', entity: entity('Currencies'), limit: 1, options: { filter: "CurrencyCode eq 'EUR'" } });
+		expect(result.error).toBeUndefined();
+		expect(jsonOf(result)).toEqual([expect.objectContaining({ CurrencyCode: 'EUR' })]);
+	});
+});
+
 describe('hostile key values', () => {
 	it("round-trips O'Brien through create, get and delete", async () => {
 		const created = await bed.run('fo', { operation: 'create', entity: entity('CustomersV3'), columns: columns(customer("O'Brien")) });

@@ -19,6 +19,8 @@ export interface NodeTestbed {
 	emulators: RunningEmulators;
 	/** Parameters as they would be saved in a workflow. */
 	run(system: System, parameters: Record<string, unknown>, options?: { input?: IDataObject[]; continueOnFail?: boolean }): Promise<RunNodeResult>;
+	/** Replaces the token n8n stored for a credential type, as if it had expired or been revoked. */
+	spoilToken(credentialType: string): void;
 	/** Total requests the emulator served (its `/_emulator/stats`). */
 	requestCount(system: System): Promise<number>;
 	close(): Promise<void>;
@@ -57,6 +59,11 @@ export async function startTestbed(): Promise<NodeTestbed> {
 				input: options.input?.map((json): INodeExecutionData => ({ json })),
 				continueOnFail: options.continueOnFail,
 			}),
+		spoilToken: (credentialType) => {
+			const stored = credentialsHelper.stored.get(credentialType)?.oauthTokenData as Record<string, unknown> | undefined;
+			if (!stored) throw new Error(`no token stored for ${credentialType} yet`);
+			credentialsHelper.stored.set(credentialType, { oauthTokenData: { ...stored, access_token: 'eyJhbGciOiJIUzI1NiJ9.e30.spoiled' } });
+		},
 		requestCount: async (system) => {
 			const response = await fetch(`${system === 'fo' ? emulators.fo.url : emulators.dataverse.url}/_emulator/stats`);
 			return ((await response.json()) as { totalRequests: number }).totalRequests;
