@@ -179,5 +179,9 @@ describe('bad parameters fail before any request', () => {
 		await expectNoRequest({ operation: 'create', entity: entity('accounts'), columns: columns({ nmae: 'x' }) }, /Unknown field 'nmae' for Dataverse entity accounts/);
 		await expectNoRequest({ operation: 'create', entity: entity('accounts'), columns: columns({ numberofemployees: 'many' }) }, /numberofemployees.*expects a number/);
 		await expectNoRequest({ operation: 'upsert', entity: entity('accounts'), columns: columns({ accountnumber: 'A', name: 'x' }, MATCH) }, /Missing value for key field _msdyn_company_value/);
+		await expectNoRequest(
+			{ operation: 'upsert', entity: entity('accounts'), columns: columns({ ...accountKey('A'), name: 'x' }, MATCH), options: { batchSize: 1001 } },
+			/Batch Size must be a whole number from 0 to 1000, got 1001/,
+		);
 	});
 });

@@ -38,7 +38,8 @@ export function description(profile: NodeProfile): INodeProperties[] {
 			],
 			default: 'get',
 		},
-		{ ...entityLocator(profile), displayOptions: showFor(['create', 'update', 'upsert', 'delete', 'get', 'getAll']) },
+		// In dual-write mode the envelope names the entity.
+		{ ...entityLocator(profile), displayOptions: { ...showFor(['create', 'update', 'upsert', 'delete', 'get', 'getAll']), hide: { [upsert.VALUES_FROM]: [upsert.DUAL_WRITE] } } },
 		...Object.values(operations).flatMap((operation) => operation.description(profile)),
 	];
 }

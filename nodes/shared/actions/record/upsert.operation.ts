@@ -1,15 +1,82 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
+import { EnvelopeTargetError, envelopeWrite, hasEnvelope, withResult, type EnvelopedItem } from '../../../../lib/sync';
 import { keyFieldNames, keyFromValues, mappedValues, recordFromValues } from '../../helpers/fields';
 import type { NodeProfile } from '../../helpers/profile';
-import { valuesMapper } from '../common';
+import { showFor, valuesMapper } from '../common';
 import { writeOptions, writeOptionsOf } from './options';
 import { runWrites } from './write';
 
+/** Where Upsert takes entity, key and values from: its own parameters, or the `dualWrite` envelope of each item. */
+export const VALUES_FROM = 'valuesFrom';
+export const DUAL_WRITE = 'dualWrite';
+
 export function description(profile: NodeProfile): INodeProperties[] {
-	return [valuesMapper('upsert'), writeOptions(profile, 'upsert')];
+	const mapper = valuesMapper('upsert');
+	return [
+		{
+			displayName: 'Values From',
+			name: VALUES_FROM,
+			type: 'options',
+			noDataExpression: true,
+			options: [
+				{ name: 'Columns Below', value: 'columns', description: 'Entity, key and values set in this node' },
+				{
+					name: 'Dual-Write Envelope',
+					value: DUAL_WRITE,
+					description: `Each item from a Dual-Write Map node names its ${profile.label} entity, key and lookups; nothing else to set`,
+				},
+			],
+			default: 'columns',
+			displayOptions: showFor(['upsert']),
+		},
+		{
+			displayName: `Items must come from a Dual-Write Map node whose direction writes to ${profile.label}. Their fields (without dualWrite) are upserted by the envelope's key; the envelope gains result.outcome and result.ID.`,
+			name: 'dualWriteNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: { show: { resource: ['record'], operation: ['upsert'], [VALUES_FROM]: [DUAL_WRITE] } },
+		},
+		{ ...mapper, displayOptions: { show: { resource: ['record'], operation: ['upsert'], [VALUES_FROM]: ['columns'] } } },
+		writeOptions(profile, 'upsert'),
+	];
 }
 
 export async function execute(this: IExecuteFunctions, profile: NodeProfile): Promise<INodeExecutionData[]> {
+	const items = this.getInputData();
+	if (items.length > 0 && this.getNodeParameter(VALUES_FROM, 0, 'columns') === DUAL_WRITE) {
+		const node = this.getNode();
+		const enveloped = (itemIndex: number): EnvelopedItem => {
+			const json = items[itemIndex].json;
+			if (!hasEnvelope(json)) {
+				throw new NodeOperationError(node, 'The item has no dualWrite envelope', {
+					itemIndex,
+					description: 'With "Values From: Dual-Write Envelope", connect this node after a Dual-Write Map node (its Mapped output).',
+				});
+			}
+			return json;
+		};
+		const writeOf = (itemIndex: number) => {
+			try {
+				return envelopeWrite(profile.system, enveloped(itemIndex));
+			} catch (error) {
+				if (error instanceof EnvelopeTargetError) throw new NodeOperationError(node, error.message, { itemIndex });
+				throw error;
+			}
+		};
+		return await runWrites(
+			this,
+			profile,
+			(context, itemIndex) => {
+				const write = writeOf(itemIndex);
+				// The envelope's lookups win over lookups set in Options: they come from the map.
+				return { ...write, options: { ...writeOptionsOf(context, profile, itemIndex), ...write.options } };
+			},
+			{
+				entityName: (itemIndex) => writeOf(itemIndex).entity,
+				output: (itemIndex, _write, result) => withResult(enveloped(itemIndex), result) as IDataObject,
+			},
+		);
+	}
 	return await runWrites(this, profile, (context, itemIndex, entity) => {
 		const node = context.getNode();
 		const { values, matchingColumns } = mappedValues(context, 'columns', itemIndex);

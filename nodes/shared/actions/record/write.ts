@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 import type { BatchWrite, BatchWriteResult, Connector, EntityInfo, WriteResult } from '../../../../lib/connectors';
 import { errorJson, toNodeError } from '../../helpers/errors';
 import type { NodeProfile } from '../../helpers/profile';
@@ -8,8 +8,14 @@ import { getConnector } from '../../transport';
 export type PrepareWrite = (context: IExecuteFunctions, itemIndex: number, entity: EntityInfo) => BatchWrite;
 
 /** The entity of an item, described once per run (the connector caches $metadata per environment). */
-export async function entityOf(context: IExecuteFunctions, connector: Connector, itemIndex: number, seen: Map<string, EntityInfo>): Promise<EntityInfo> {
-	const name = String(context.getNodeParameter('entity', itemIndex, '', { extractValue: true }) ?? '').trim();
+export async function entityOf(
+	context: IExecuteFunctions,
+	connector: Connector,
+	itemIndex: number,
+	seen: Map<string, EntityInfo>,
+	entityName: (itemIndex: number) => string = (index) => String(context.getNodeParameter('entity', index, '', { extractValue: true }) ?? '').trim(),
+): Promise<EntityInfo> {
+	const name = entityName(itemIndex);
 	const known = seen.get(name);
 	if (known) return known;
 	const entity = await connector.describe(name);
@@ -31,29 +37,41 @@ export function writeOutput(write: BatchWrite, result: WriteResult): IDataObject
 
 type Slot = { write: BatchWrite } | { error: unknown };
 
+/** How dual-write mode departs from the parameter-driven writes: entity per item, and the item it outputs. */
+export interface WriteHooks {
+	/** The entity item `itemIndex` writes to (default: the Entity parameter); may throw to reject the item. */
+	entityName?: (itemIndex: number) => string;
+	/** The output of a successful write (default: `writeOutput`). */
+	output?: (itemIndex: number, write: BatchWrite, result: WriteResult) => IDataObject;
+}
+
 /**
  * The shared body of create, update, upsert and delete. Every item is prepared and checked against $metadata
  * first, so a bad parameter stops the node before anything is written. Then items go out one request each, or
  * in `$batch` requests of Batch Size; results come back in item order.
  */
-export async function runWrites(context: IExecuteFunctions, profile: NodeProfile, prepare: PrepareWrite): Promise<INodeExecutionData[]> {
+export async function runWrites(context: IExecuteFunctions, profile: NodeProfile, prepare: PrepareWrite, hooks: WriteHooks = {}): Promise<INodeExecutionData[]> {
 	const items = context.getInputData();
 	const node = context.getNode();
 	const continueOnFail = context.continueOnFail();
 	const connector = await getConnector(context, profile);
 	const entities = new Map<string, EntityInfo>();
+	const batchSize = items.length > 0 ? (context.getNodeParameter('options.batchSize', 0, profile.batch.defaultSize) as number) : 0;
+	// The field's bounds hold in the editor only; an expression can still produce anything.
+	if (!Number.isInteger(batchSize) || batchSize < 0 || batchSize > profile.batch.maxSize) {
+		throw new NodeOperationError(node, `Batch Size must be a whole number from 0 to ${profile.batch.maxSize}, got ${batchSize}`, { itemIndex: 0 });
+	}
 
 	const slots: Slot[] = [];
 	for (let i = 0; i < items.length; i++) {
 		try {
-			slots.push({ write: prepare(context, i, await entityOf(context, connector, i, entities)) });
+			slots.push({ write: prepare(context, i, await entityOf(context, connector, i, entities, hooks.entityName)) });
 		} catch (error) {
 			if (!continueOnFail) throw toNodeError(node, error, i);
 			slots.push({ error: toNodeError(node, error, i) });
 		}
 	}
 
-	const batchSize = items.length > 0 ? (context.getNodeParameter('options.batchSize', 0, profile.batch.defaultSize) as number) : 0;
 	const results: Array<BatchWriteResult | undefined> = new Array(items.length);
 	const pending = slots.flatMap((slot, index) => ('write' in slot ? [index] : []));
 	if (batchSize > 0) {
@@ -86,7 +104,7 @@ export async function runWrites(context: IExecuteFunctions, profile: NodeProfile
 		if ('error' in slot) json = { error: errorJson(slot.error) };
 		else {
 			const result = results[index] as BatchWriteResult;
-			json = result.ok ? writeOutput(slot.write, result.result) : { error: errorJson(result.error) };
+			json = !result.ok ? { error: errorJson(result.error) } : hooks.output ? hooks.output(index, slot.write, result.result) : writeOutput(slot.write, result.result);
 		}
 		return context.helpers.constructExecutionMetaData(context.helpers.returnJsonArray(json), { itemData: { item: index } });
 	});
