@@ -7,3 +7,6 @@ task(
 	'build:icons',
 	parallel(copy('icons/*.svg', 'dist/icons'), copy('nodes/**/*.{png,svg}', 'dist/nodes'), copy('credentials/**/*.{png,svg}', 'dist/credentials')),
 );
+
+// The map catalog ships as data: lib/maps/catalog reads `../../maps` from dist/lib/maps, i.e. dist/maps.
+task('build:maps', copy('maps/*.json', 'dist/maps'));

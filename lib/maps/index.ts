@@ -19,3 +19,6 @@ export { parseFoRange } from './filters/foRange';
 export { parseODataFilter } from './filters/odataFilter';
 export type { DependencyEdge, DependencyPlan, PassPlan } from './dependencies';
 export { dependencyOrder, planPasses } from './dependencies';
+export { CATALOG_DIR, catalogMap, loadCatalog } from './catalog';
+export type { FieldOverride, MapOverrides, ValuePairOverride } from './overrides';
+export { applyOverrides, mapDirections, parseScalar } from './overrides';

@@ -50,6 +50,16 @@ export interface DualWriteEnvelope {
 	decision?: SkipDecision;
 	/** Human-readable detail for `decision` (which filter, which ledger entry). */
 	detail?: string;
+	/**
+	 * What the upsert node did with the item (set by the F&O / Dataverse nodes in dual-write mode, absent before):
+	 * `outcome` as the connector reports it, `id` the Dataverse primary id of the row written.
+	 */
+	result?: EnvelopeWriteResult;
+}
+
+export interface EnvelopeWriteResult {
+	outcome: 'created' | 'updated' | 'deleted';
+	id?: string;
 }
 
 export const ENVELOPE_FIELD = 'dualWrite';

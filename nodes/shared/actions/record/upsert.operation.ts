@@ -1,5 +1,5 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
-import { EnvelopeTargetError, envelopeWrite, hasEnvelope, withResult, type EnvelopedItem } from '../../../../lib/sync';
+import { envelopeTargetProblem, envelopeWrite, hasEnvelope, withResult, type EnvelopedItem } from '../../../../lib/sync';
 import { keyFieldNames, keyFromValues, mappedValues, recordFromValues } from '../../helpers/fields';
 import type { NodeProfile } from '../../helpers/profile';
 import { showFor, valuesMapper } from '../common';
@@ -56,12 +56,10 @@ export async function execute(this: IExecuteFunctions, profile: NodeProfile): Pr
 			return json;
 		};
 		const writeOf = (itemIndex: number) => {
-			try {
-				return envelopeWrite(profile.system, enveloped(itemIndex));
-			} catch (error) {
-				if (error instanceof EnvelopeTargetError) throw new NodeOperationError(node, error.message, { itemIndex });
-				throw error;
-			}
+			const item = enveloped(itemIndex);
+			const problem = envelopeTargetProblem(profile.system, item);
+			if (problem) throw new NodeOperationError(node, problem, { itemIndex });
+			return envelopeWrite(profile.system, item);
 		};
 		return await runWrites(
 			this,
