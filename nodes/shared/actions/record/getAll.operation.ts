@@ -1,5 +1,5 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import type { EntityInfo, ReadOptions } from '../../../../lib/connectors';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
+import type { EntityInfo, Expand, ReadOptions } from '../../../../lib/connectors';
 import { unknownField } from '../../helpers/fields';
 import { errorJson, toNodeError } from '../../helpers/errors';
 import type { NodeProfile } from '../../helpers/profile';
@@ -17,6 +17,14 @@ export function description(profile: NodeProfile): INodeProperties[] {
 			typeOptions: { loadOptionsMethod: 'getFields', loadOptionsDependsOn: ['entity.value'] },
 			default: [],
 			description: 'Only these fields ($select); all fields when empty. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		},
+		{
+			displayName: 'Expand',
+			name: 'expand',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. msdyn_customergroupid($select=msdyn_groupid),msdyn_company($select=cdm_companycode)',
+			description: 'Related records inline, one level ($expand): navigation properties separated by commas, each optionally with ($select=field,…)',
 		},
 		{
 			displayName: 'Filter',
@@ -98,13 +106,36 @@ function readOptions(context: IExecuteFunctions, profile: NodeProfile, entity: E
 		if (!entity.fields.some((candidate) => candidate.name === field)) throw unknownField(context.getNode(), entity, field, itemIndex);
 	}
 	const filter = typeof options.filter === 'string' ? options.filter.trim() : '';
+	const expand = typeof options.expand === 'string' ? parseExpand(context, options.expand, itemIndex) : [];
 	return {
+		...(expand.length > 0 ? { expand } : {}),
 		...(filter !== '' ? { filter } : {}),
 		...(select ? { select } : {}),
 		...(sort.length > 0 ? { orderBy: sort.map(({ field, descending }) => ({ field, descending: descending === true })) } : {}),
 		...(returnAll ? {} : { limit: context.getNodeParameter('limit', itemIndex, 50) as number }),
 		...profile.readOptionsFrom(context, itemIndex),
 	};
+}
+
+/** `nav($select=a,b),nav2` as lib/odata's Expand list; anything else is a parameter error naming the part. */
+export function parseExpand(context: IExecuteFunctions, text: string, itemIndex: number): Expand[] {
+	const expand: Expand[] = [];
+	const pattern = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*\$select\s*=\s*([A-Za-z0-9_,\s]+)\))?\s*(,|$)/y;
+	let rest = text.trim();
+	while (rest.length > 0) {
+		pattern.lastIndex = 0;
+		const match = pattern.exec(rest);
+		if (!match || match[0].length === 0) {
+			throw new NodeOperationError(context.getNode(), `Expand: cannot read "${rest}"`, {
+				itemIndex,
+				description: 'Write navigation properties separated by commas, each optionally followed by ($select=field,field)',
+			});
+		}
+		const select = match[2]?.split(',').map((field) => field.trim()).filter((field) => field !== '');
+		expand.push({ navigation: match[1], ...(select && select.length > 0 ? { select } : {}) });
+		rest = rest.slice(match[0].length);
+	}
+	return expand;
 }
 
 export async function execute(this: IExecuteFunctions, profile: NodeProfile): Promise<INodeExecutionData[]> {
