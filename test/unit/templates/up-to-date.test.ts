@@ -49,10 +49,10 @@ describe('templates/', () => {
 	it('chains Manual Trigger -> source Get Many -> Dual-Write Map -> target Upsert in dual-write mode', () => {
 		const customers = loadCatalog().find((map) => map.id === 'customers-v3-accounts')!;
 		const workflow = buildTemplate(customers, 'dataverse->fo');
-		const [, trigger, read, map, write] = workflow.nodes as Array<{ name: string; type: string; parameters: Record<string, any>; credentials?: Record<string, { id: string }> }>;
+		const [, trigger, read, map, write] = workflow.nodes as Array<{ name: string; type: string; parameters: Record<string, unknown> & { options?: { expand?: string } }; credentials?: Record<string, { id: string }> }>;
 		expect(trigger.type).toBe('n8n-nodes-base.manualTrigger');
 		expect(read).toMatchObject({ type: 'n8n-nodes-dual-write.dataverseDualWrite', parameters: { operation: 'getAll', returnAll: true } });
-		expect(read.parameters.options.expand).toContain('msdyn_customergroupid($select=msdyn_groupid)');
+		expect(read.parameters.options?.expand).toContain('msdyn_customergroupid($select=msdyn_groupid)');
 		expect(read.credentials).toEqual({ dualWriteDataverseOAuth2Api: { id: 'dwDemoDataverseCred', name: 'Dataverse (emulator)' } });
 		expect(map).toMatchObject({ type: 'n8n-nodes-dual-write.dualWriteMap', parameters: { map: 'customers-v3-accounts', direction: 'dataverse->fo' } });
 		expect(write).toMatchObject({ type: 'n8n-nodes-dual-write.dynamicsFo', parameters: { operation: 'upsert', valuesFrom: 'dualWrite' } });
