@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { startEmulators, type RunningEmulators } from '../../emulators';
+import { USER_APP } from '../../emulators/common/directory';
 import { startN8n, type N8nInstance } from '../support/n8n/instance';
 
 const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
@@ -18,14 +20,20 @@ async function declared(kind: 'nodes' | 'credentials'): Promise<string[]> {
 	);
 }
 
+// One n8n (and one set of emulators) for the whole file: starting n8n is the expensive part.
+let n8n: N8nInstance;
+let emulators: RunningEmulators;
+
+beforeAll(async () => {
+	emulators = await startEmulators({ ports: { token: 0, fo: 0, dataverse: 0 }, seed: { customersPerCompany: 2 } });
+	n8n = await startN8n();
+});
+afterAll(async () => {
+	await n8n?.dispose();
+	await emulators?.close();
+});
+
 describe('our package inside a real n8n', () => {
-	let n8n: N8nInstance;
-
-	beforeAll(async () => {
-		n8n = await startN8n();
-	});
-	afterAll(() => n8n?.dispose());
-
 	it('registers every credential type the package declares', async () => {
 		// A name that collides with one of n8n's own credentials would be shadowed: ours must be the one served.
 		const types = (await n8n.rest('GET', '/types/credentials.json')) as Array<{ name: string; extends?: string[]; displayName: string }>;
@@ -47,5 +55,77 @@ describe('our package inside a real n8n', () => {
 		for (const name of expected) expect(names).toContain(`${pkg.name}.${name}`);
 		// No node of ours leaks in under the CUSTOM. prefix (that would mean a dev-folder load, not a package install).
 		expect([...names].filter((n) => n.startsWith('CUSTOM.'))).toEqual([]);
+	});
+});
+
+describe('credential tests really call the environment (as the "Test" button in n8n does)', () => {
+	type Data = Record<string, string>;
+	const base = (): Data => ({
+		grantType: 'clientCredentials',
+		tenantId: emulators.tenantId,
+		cloud: 'custom',
+		customTokenUrl: emulators.token.tokenUrl,
+		clientId: emulators.integrationApp.clientId,
+		clientSecret: emulators.integrationApp.clientSecret,
+	});
+	/** Saves a new credential (a fresh one has no cached token) and runs n8n's credential test on it. */
+	async function test(type: string, data: Data): Promise<{ status: string; message: string }> {
+		const created = (await n8n.rest('POST', '/rest/credentials', { name: `${type} ${Math.random()}`, type, data })) as { data: { id: string; name: string } };
+		const result = (await n8n.rest('POST', '/rest/credentials/test', {
+			credentials: { id: created.data.id, name: created.data.name, type, data },
+		})) as { data: { status: string; message: string } };
+		return result.data;
+	}
+
+	it.each([
+		['dualWriteFoOAuth2Api', () => emulators.fo.url],
+		['dualWriteDataverseOAuth2Api', () => emulators.dataverse.url],
+	])('%s: correct settings pass', async (type, url) => {
+		expect(await test(type, { ...base(), environmentUrl: url() })).toEqual({ status: 'OK', message: 'Connection successful!' });
+	});
+
+	it('a wrong client secret fails at the token endpoint', async () => {
+		const result = await test('dualWriteFoOAuth2Api', { ...base(), clientSecret: 'not-the-secret', environmentUrl: emulators.fo.url });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/OAuth2 access token/i);
+	});
+
+	it('an unknown tenant fails at the token endpoint', async () => {
+		const result = await test('dualWriteDataverseOAuth2Api', {
+			...base(),
+			customTokenUrl: emulators.token.tokenUrl.replace(emulators.tenantId, 'no-such-tenant'),
+			environmentUrl: emulators.dataverse.url,
+		});
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/OAuth2 access token/i);
+	});
+
+	it('an environment URL with nothing behind it names the connection failure', async () => {
+		const result = await test('dualWriteFoOAuth2Api', { ...base(), environmentUrl: 'http://127.0.0.1:9' });
+		expect(result).toEqual({ status: 'Error', message: 'ECONNREFUSED' });
+	});
+
+	it('an environment URL of the wrong service says what the URL must be', async () => {
+		// The Dataverse emulator has no /data/: what an F&O credential pointed at a Dataverse URL meets.
+		const result = await test('dualWriteFoOAuth2Api', { ...base(), environmentUrl: emulators.dataverse.url, resource: emulators.dataverse.url });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/No F&O OData service at <Environment URL>\/data\//);
+	});
+
+	it('an app not registered in F&O gets the registration hint', async () => {
+		const res = await fetch(`${emulators.fo.url}/_emulator/apps/${USER_APP.clientId}`, { method: 'DELETE' });
+		expect(res.ok).toBe(true);
+		try {
+			const result = await test('dualWriteFoOAuth2Api', {
+				...base(),
+				clientId: USER_APP.clientId,
+				clientSecret: USER_APP.clientSecret,
+				environmentUrl: emulators.fo.url,
+			});
+			expect(result.status).toBe('Error');
+			expect(result.message).toMatch(/register the app/);
+		} finally {
+			await fetch(`${emulators.fo.url}/_emulator/apps/reset`, { method: 'POST' });
+		}
 	});
 });
