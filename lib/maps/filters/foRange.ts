@@ -4,6 +4,7 @@
  * CDS Contacts V2 map writes it), `!=`, `<`, `<=`, `>`, `>=`, enum values `Type::Value`, dates `23\06\2021`.
  * Anything else is rejected with the token named, rather than guessed at.
  */
+import { parseBooleanExpression, type TokenCursor } from './booleanGrammar';
 import { FilterSyntaxError, type Comparison, type FilterExpr, type FilterValue } from './expression';
 
 type Token =
@@ -86,74 +87,35 @@ function tokenize(text: string): Token[] {
 }
 
 export function parseFoRange(text: string): FilterExpr {
-	const tokens = tokenize(text);
-	let position = 0;
-	const peek = () => tokens[position];
-	const next = () => tokens[position++];
-	const fail = (expected: string): never => {
-		const token = peek();
-		const found = token.kind === 'end' ? 'unexpected end of filter' : `unsupported token ${JSON.stringify(token.text)} at ${token.at}`;
-		throw new FilterSyntaxError(`${found}: expected ${expected}`, token.text, token.at);
-	};
-	const isPunct = (text: string) => peek().kind === 'punct' && peek().text === text;
+	return parseBooleanExpression(tokenize(text), {
+		isOr: (c) => c.isPunct('||'),
+		isAnd: (c) => c.isPunct('&&'),
+		isNot: (c) => c.isPunct('!'),
+		atom: comparison,
+	});
+}
 
-	function orExpr(): FilterExpr {
-		let left = andExpr();
-		while (isPunct('||')) {
-			next();
-			left = { op: 'or', left, right: andExpr() };
-		}
-		return left;
+function comparison(cursor: TokenCursor<Token>): FilterExpr {
+	const field = cursor.peek();
+	if (field.kind !== 'name') return cursor.fail('a field name');
+	cursor.next();
+	const operator = cursor.peek();
+	if (operator.kind === 'name' && operator.text.toLowerCase() === 'like') {
+		cursor.next();
+		const pattern = cursor.peek();
+		if (pattern.kind !== 'value' || typeof pattern.value !== 'string') return cursor.fail('a quoted like pattern');
+		cursor.next();
+		return { op: 'match', how: 'like', field: field.text, pattern: pattern.value };
 	}
-	function andExpr(): FilterExpr {
-		let left = unary();
-		while (isPunct('&&')) {
-			next();
-			left = { op: 'and', left, right: unary() };
-		}
-		return left;
+	const comparisonOp = operator.kind === 'punct' ? OPERATORS[operator.text] : undefined;
+	if (!comparisonOp) return cursor.fail(`a comparison (== != < <= > >= like) after ${field.text}`);
+	cursor.next();
+	const value = cursor.peek();
+	if (value.kind === 'name' && (value.text === 'true' || value.text === 'false')) {
+		cursor.next();
+		return { op: 'compare', comparison: comparisonOp, field: field.text, value: value.text === 'true' };
 	}
-	function unary(): FilterExpr {
-		if (isPunct('!')) {
-			next();
-			return { op: 'not', operand: unary() };
-		}
-		if (isPunct('(')) {
-			next();
-			const inner = orExpr();
-			if (!isPunct(')')) fail(`')'`);
-			next();
-			return inner;
-		}
-		return comparison();
-	}
-	function comparison(): FilterExpr {
-		const field = peek();
-		if (field.kind !== 'name') return fail('a field name');
-		next();
-		const operator = peek();
-		if (operator.kind === 'name' && operator.text.toLowerCase() === 'like') {
-			next();
-			const pattern = peek();
-			if (pattern.kind !== 'value' || typeof pattern.value !== 'string') return fail('a quoted like pattern');
-			next();
-			return { op: 'match', how: 'like', field: field.text, pattern: pattern.value };
-		}
-		const comparisonOp = operator.kind === 'punct' ? OPERATORS[operator.text] : undefined;
-		if (!comparisonOp) return fail(`a comparison (== != < <= > >= like) after ${field.text}`);
-		next();
-		const value = peek();
-		if (value.kind === 'name' && (value.text === 'true' || value.text === 'false')) {
-			next();
-			return { op: 'compare', comparison: comparisonOp, field: field.text, value: value.text === 'true' };
-		}
-		if (value.kind !== 'value') return fail(`a value after ${field.text} ${operator.text}`);
-		next();
-		return { op: 'compare', comparison: comparisonOp, field: field.text, value: value.value };
-	}
-
-	if (peek().kind === 'end') fail('a filter expression');
-	const expr = orExpr();
-	if (peek().kind !== 'end') fail('end of filter');
-	return expr;
+	if (value.kind !== 'value') return cursor.fail(`a value after ${field.text} ${operator.text}`);
+	cursor.next();
+	return { op: 'compare', comparison: comparisonOp, field: field.text, value: value.value };
 }

@@ -4,6 +4,7 @@
  * columns of the table itself only (no `/` paths: nested lookups are not supported, reference §1.3).
  */
 import { parseLiteral } from '../../odata';
+import { parseBooleanExpression, type TokenCursor } from './booleanGrammar';
 import { FilterSyntaxError, type Comparison, type FilterExpr, type FilterValue } from './expression';
 
 type Token = { kind: 'punct' | 'word' | 'literal'; text: string; at: number } | { kind: 'end'; text: ''; at: number };
@@ -77,101 +78,65 @@ function safeParseLiteral(text: string): ReturnType<typeof parseLiteral> | undef
 
 const COLUMN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+const isWord = (cursor: TokenCursor<Token>, word: string) => cursor.peek().kind === 'word' && cursor.peek().text.toLowerCase() === word;
+
 export function parseODataFilter(text: string): FilterExpr {
-	const tokens = tokenize(text);
-	let position = 0;
-	const peek = () => tokens[position];
-	const next = () => tokens[position++];
-	const fail = (expected: string): never => {
-		const token = peek();
-		const found = token.kind === 'end' ? 'unexpected end of filter' : `unsupported token ${JSON.stringify(token.text)} at ${token.at}`;
-		throw new FilterSyntaxError(`${found}: expected ${expected}`, token.text, token.at);
-	};
-	const isWord = (word: string) => peek().kind === 'word' && peek().text.toLowerCase() === word;
-	const isPunct = (punct: string) => peek().kind === 'punct' && peek().text === punct;
-	const expectPunct = (punct: string) => {
-		if (!isPunct(punct)) fail(`'${punct}'`);
-		next();
-	};
-	const column = (): string => {
-		const token = peek();
-		if (token.kind !== 'word') return fail('a column name');
-		if (!COLUMN.test(token.text)) {
-			throw new FilterSyntaxError(
-				`unsupported column path ${JSON.stringify(token.text)} at ${token.at}: filters name the table's own columns`,
-				token.text,
-				token.at,
-			);
-		}
-		next();
-		return token.text;
-	};
+	return parseBooleanExpression(tokenize(text), {
+		isOr: (c) => isWord(c, 'or'),
+		isAnd: (c) => isWord(c, 'and'),
+		isNot: (c) => isWord(c, 'not'),
+		atom,
+	});
+}
 
-	function orExpr(): FilterExpr {
-		let left = andExpr();
-		while (isWord('or')) {
-			next();
-			left = { op: 'or', left, right: andExpr() };
-		}
-		return left;
+function column(cursor: TokenCursor<Token>): string {
+	const token = cursor.peek();
+	if (token.kind !== 'word') return cursor.fail('a column name');
+	if (!COLUMN.test(token.text)) {
+		throw new FilterSyntaxError(
+			`unsupported column path ${JSON.stringify(token.text)} at ${token.at}: filters name the table's own columns`,
+			token.text,
+			token.at,
+		);
 	}
-	function andExpr(): FilterExpr {
-		let left = unary();
-		while (isWord('and')) {
-			next();
-			left = { op: 'and', left, right: unary() };
-		}
-		return left;
-	}
-	function unary(): FilterExpr {
-		if (isWord('not')) {
-			next();
-			return { op: 'not', operand: unary() };
-		}
-		if (isPunct('(')) {
-			next();
-			const inner = orExpr();
-			expectPunct(')');
-			return inner;
-		}
-		const head = peek();
-		if (head.kind === 'word' && tokens[position + 1]?.text === '(') {
-			const name = head.text.toLowerCase();
-			if (!FUNCTIONS.has(name)) {
-				throw new FilterSyntaxError(`unsupported function ${JSON.stringify(head.text)} at ${head.at} (supported: startswith, contains, endswith)`, head.text, head.at);
-			}
-			next();
-			next();
-			const field = column();
-			expectPunct(',');
-			const pattern = peek();
-			if (pattern.kind !== 'literal' || !pattern.text.startsWith("'")) fail('a quoted string');
-			next();
-			expectPunct(')');
-			return { op: 'match', how: name as 'startswith' | 'contains' | 'endswith', field, pattern: literalValue(pattern) as string };
-		}
-		const field = column();
-		const operator = peek();
-		if (operator.kind !== 'word' || !COMPARISONS.has(operator.text.toLowerCase())) {
-			if (operator.kind === 'end') fail(`a comparison (eq ne gt ge lt le) after ${field}`);
-			throw new FilterSyntaxError(
-				`unsupported operator ${JSON.stringify(operator.text)} at ${operator.at} (supported: eq ne gt ge lt le)`,
-				operator.text,
-				operator.at,
-			);
-		}
-		next();
-		const value = peek();
-		if (value.kind !== 'literal' && value.kind !== 'word') fail(`a value after ${field} ${operator.text}`);
-		if (value.kind === 'word' && !['true', 'false', 'null'].includes(value.text)) {
-			throw new FilterSyntaxError(`unsupported value ${JSON.stringify(value.text)} at ${value.at}: compare a column with a literal`, value.text, value.at);
-		}
-		next();
-		return { op: 'compare', comparison: operator.text.toLowerCase() as Comparison, field, value: literalValue(value) };
-	}
+	cursor.next();
+	return token.text;
+}
 
-	if (peek().kind === 'end') fail('a filter expression');
-	const expr = orExpr();
-	if (peek().kind !== 'end') fail('end of filter');
-	return expr;
+/** A string function call or a comparison of a column with a literal. */
+function atom(cursor: TokenCursor<Token>): FilterExpr {
+	const head = cursor.peek();
+	if (head.kind === 'word' && cursor.peek(1).text === '(') {
+		const name = head.text.toLowerCase();
+		if (!FUNCTIONS.has(name)) {
+			throw new FilterSyntaxError(`unsupported function ${JSON.stringify(head.text)} at ${head.at} (supported: startswith, contains, endswith)`, head.text, head.at);
+		}
+		cursor.next();
+		cursor.next();
+		const field = column(cursor);
+		cursor.expectPunct(',');
+		const pattern = cursor.peek();
+		if (pattern.kind !== 'literal' || !pattern.text.startsWith("'")) cursor.fail('a quoted string');
+		cursor.next();
+		cursor.expectPunct(')');
+		return { op: 'match', how: name as 'startswith' | 'contains' | 'endswith', field, pattern: literalValue(pattern) as string };
+	}
+	const field = column(cursor);
+	const operator = cursor.peek();
+	if (operator.kind !== 'word' || !COMPARISONS.has(operator.text.toLowerCase())) {
+		if (operator.kind === 'end') cursor.fail(`a comparison (eq ne gt ge lt le) after ${field}`);
+		throw new FilterSyntaxError(
+			`unsupported operator ${JSON.stringify(operator.text)} at ${operator.at} (supported: eq ne gt ge lt le)`,
+			operator.text,
+			operator.at,
+		);
+	}
+	cursor.next();
+	const value = cursor.peek();
+	if (value.kind !== 'literal' && value.kind !== 'word') cursor.fail(`a value after ${field} ${operator.text}`);
+	if (value.kind === 'word' && !['true', 'false', 'null'].includes(value.text)) {
+		throw new FilterSyntaxError(`unsupported value ${JSON.stringify(value.text)} at ${value.at}: compare a column with a literal`, value.text, value.at);
+	}
+	cursor.next();
+	return { op: 'compare', comparison: operator.text.toLowerCase() as Comparison, field, value: literalValue(value) };
 }
