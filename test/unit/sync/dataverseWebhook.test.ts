@@ -1,7 +1,7 @@
+import { INTEGRATION_APP, USER_APP } from '../../../emulators/common/directory';
 import { ChangeEventError, parseDataverseWebhook } from '../../../lib/sync/events';
 import { edited, fixture } from './fixtures';
 
-const INTEGRATION_APP = '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d';
 const options = { entitySetOf: (logicalName: string) => ({ account: 'accounts', contact: 'contacts' })[logicalName] };
 
 describe('parseDataverseWebhook on deliveries captured from the Dataverse emulator', () => {
@@ -14,7 +14,8 @@ describe('parseDataverseWebhook on deliveries captured from the Dataverse emulat
 		expect(change.attributes.customertypecode).toBe(3);
 		expect(change.attributes.name).toBe('Fixture one  ');
 		expect(change.attributes.msdyn_company).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), logicalName: 'cdm_company' });
-		expect(change.initiatingUserId).toBe(change.initiatingUserObjectId);
+		expect(change.initiatingUserId).toBe(INTEGRATION_APP.objectId);
+		expect(change.initiatingUserObjectId).toBe(INTEGRATION_APP.objectId);
 		expect(change.correlationId).toBe(delivery.headers['x-ms-correlation-request-id']);
 		expect(change.undecoded).toEqual([]);
 	});
@@ -27,7 +28,7 @@ describe('parseDataverseWebhook on deliveries captured from the Dataverse emulat
 		expect(change.at).toBe(new Date(Number(/\d+/.exec(modifiedon ?? '')?.[0])).toISOString().replace('.000Z', 'Z'));
 		expect(change.change).toBe('update');
 		expect(change.tag).toBeUndefined();
-		expect(change.initiatingUserId).not.toBe(INTEGRATION_APP);
+		expect(change.initiatingUserId).toBe(USER_APP.objectId);
 		expect(Object.keys(change.attributes).sort()).toEqual(['accountid', 'customertypecode', 'modifiedby', 'modifiedon', 'name']);
 	});
 
