@@ -149,10 +149,10 @@ export class N8nInstance {
 
 	private brokerPort = 0;
 
-	private async cli(args: string[]): Promise<string> {
+	private async cli(args: string[], env: Record<string, string> = {}): Promise<string> {
 		const bin = path.join(this.n8nDir, 'node_modules', 'n8n', 'bin', 'n8n');
 		try {
-			const { stdout } = await run(process.execPath, [bin, ...args], { env: this.env(), maxBuffer: 64 * 1024 * 1024 });
+			const { stdout } = await run(process.execPath, [bin, ...args], { env: { ...this.env(), ...env }, maxBuffer: 64 * 1024 * 1024 });
 			return stdout;
 		} catch (error) {
 			const e = error as { stdout?: string; stderr?: string; message: string };
@@ -283,6 +283,23 @@ export class N8nInstance {
 			await new Promise((r) => setTimeout(r, 250));
 		}
 		throw new Error(`webhook ${webhookPath} was not registered within ${timeoutMs} ms`);
+	}
+
+	/**
+	 * Runs a stored workflow that starts with a Manual Trigger through `n8n execute --id` (mode `cli`, in its own
+	 * process, same user folder and database). Call it while the server is stopped: both processes would otherwise
+	 * start a task runner broker on the same port and write the same SQLite file. Returns the run data n8n prints.
+	 */
+	async execute(workflowId: string): Promise<unknown> {
+		if (this.child) throw new Error('stop() the n8n server before execute(): the CLI runs its own n8n process on the same database');
+		// The command prints the run through its logger at level info, amid other info lines.
+		const stdout = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], { N8N_LOG_LEVEL: 'info', N8N_LOG_FORMAT: 'text' });
+		const json = /^\{[\s\S]*?^\}$/m.exec(stdout)?.[0];
+		try {
+			return JSON.parse(json ?? '');
+		} catch {
+			throw new Error(`n8n execute --id=${workflowId} printed no run data:\n${stdout.slice(-4000)}`);
+		}
 	}
 
 	/** Executions of a workflow, newest first, with their data. */
