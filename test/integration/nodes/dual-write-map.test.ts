@@ -6,6 +6,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { compileMap, loadCatalog, sourceQuery, type SyncDirection } from '../../../lib/maps';
 import type { DualWriteEnvelope } from '../../../lib/sync';
 import { DualWriteMap } from '../../../nodes/DualWriteMap/DualWriteMap.node';
+import { buildTemplate } from '../../../scripts/generate-templates';
 import { NODE_NAME, runNode } from '../../support/run-node';
 import { entity, jsonOf, startTestbed, type NodeTestbed } from './helpers';
 
@@ -198,5 +199,20 @@ describe('Upsert in dual-write mode', () => {
 	it('refuses items without an envelope', async () => {
 		const result = await bed.run('dataverse', { operation: 'upsert', valuesFrom: 'dualWrite', options: {} }, { input: [{ name: 'plain' }] });
 		expect(result.error).toMatchObject({ name: 'NodeOperationError', message: 'The item has no dualWrite envelope' });
+	});
+
+	it("runs a dataverse-to-fo template's own parameters: Dataverse Get Many with $expand -> Map -> F&O Upsert", async () => {
+		const definition = loadCatalog().find((map) => map.id === 'customer-groups-msdyn-customergroups')!;
+		const [, , read, map, write] = buildTemplate(definition, 'dataverse->fo').nodes as Array<{ parameters: Record<string, unknown> }>;
+		const rows = await bed.run('dataverse', read.parameters);
+		expect(rows.error).toBeUndefined();
+		const { mapped, skipped, error } = await runMap(map.parameters, jsonOf(rows));
+		expect(error).toBeUndefined();
+		expect(mapped.length).toBeGreaterThan(0);
+		expect(mapped.length + skipped.length).toBe(rows.items.length);
+		const written = await bed.run('fo', write.parameters, { input: mapped });
+		expect(written.error).toBeUndefined();
+		const first = envelopeOf(jsonOf(written)[0]);
+		expect(first).toMatchObject({ direction: 'dataverse->fo', target: { system: 'fo', entity: 'CustomerGroups', key: { dataAreaId: expect.any(String), CustomerGroupId: expect.any(String) } }, result: { outcome: expect.stringMatching(/^(created|updated)$/) } });
 	});
 });
