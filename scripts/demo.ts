@@ -6,32 +6,12 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_PORTS, startEmulators, type RunningEmulators } from '../emulators';
-import { OWNER, startN8n, type CredentialJson, type WorkflowJson } from '../test/support/n8n/instance';
+import { DEFAULT_PORTS, startEmulators } from '../emulators';
+import { OWNER, startN8n, type WorkflowJson } from '../test/support/n8n/instance';
+import { emulatorCredentials } from './emulatorCredentials';
 
 const REPO = path.resolve(__dirname, '..');
 const port = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
-
-/** Credentials for both emulated environments, as a user would fill them in (Cloud: custom token URL). */
-export function emulatorCredentials(emulators: RunningEmulators): CredentialJson[] {
-	const common = {
-		tenantId: emulators.tenantId,
-		cloud: 'custom',
-		customTokenUrl: emulators.token.tokenUrl,
-		clientId: emulators.integrationApp.clientId,
-		clientSecret: emulators.integrationApp.clientSecret,
-		grantType: 'clientCredentials',
-	};
-	return [
-		{ id: 'dwDemoFoCredential', name: 'F&O (emulator)', type: 'dualWriteFoOAuth2Api', data: { ...common, environmentUrl: emulators.fo.url } },
-		{
-			id: 'dwDemoDataverseCred',
-			name: 'Dataverse (emulator)',
-			type: 'dualWriteDataverseOAuth2Api',
-			data: { ...common, environmentUrl: emulators.dataverse.url },
-		},
-	];
-}
 
 /** Template workflows shipped in templates/ (generated from the map catalog once it exists). */
 function templateWorkflows(): WorkflowJson[] {

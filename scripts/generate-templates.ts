@@ -9,15 +9,13 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DATAVERSE_DEFAULT_BATCH_SIZE, FO_DEFAULT_BATCH_SIZE } from '../lib/connectors';
 import { compileMap, loadCatalog, mapDirections, sourceQuery, type MapDefinition, type SyncDirection } from '../lib/maps';
+import { DEMO_CREDENTIALS } from './emulatorCredentials';
 
 export const TEMPLATES_DIR = path.resolve(__dirname, '..', 'templates');
 const PACKAGE = 'n8n-nodes-dual-write';
 
-/** The demo credentials (scripts/demo.ts), so templates import ready to run against the emulators. */
-const CREDENTIALS = {
-	fo: { type: 'dualWriteFoOAuth2Api', ref: { id: 'dwDemoFoCredential', name: 'F&O (emulator)' } },
-	dataverse: { type: 'dualWriteDataverseOAuth2Api', ref: { id: 'dwDemoDataverseCred', name: 'Dataverse (emulator)' } },
-} as const;
+/** The demo credentials, so templates import ready to run against the emulators. */
+const CREDENTIALS = DEMO_CREDENTIALS;
 const NODE_TYPES = { fo: `${PACKAGE}.dynamicsFo`, dataverse: `${PACKAGE}.dataverseDualWrite` } as const;
 const LABELS = { fo: 'F&O', dataverse: 'Dataverse' } as const;
 

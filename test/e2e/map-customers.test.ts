@@ -4,6 +4,7 @@ import { startEmulators, type RunningEmulators } from '../../emulators';
 import { dependencyOrder, loadCatalog } from '../../lib/maps';
 import { templateFile } from '../../scripts/generate-templates';
 import { startN8n, type N8nInstance, type WorkflowJson } from '../support/n8n/instance';
+import { emulatorCredentials } from '../../scripts/emulatorCredentials';
 
 /**
  * The generated templates in a real n8n, installed from the packed package: the prerequisite maps and then
@@ -61,28 +62,11 @@ describe('real n8n: generated template customers-v3-accounts (F&O -> Dataverse)'
 	const dataverse = (query: string) => readAll(emulators.dataverse.url, `${emulators.dataverse.url}/api/data/v9.2/${query}`);
 	const fo = (query: string) => readAll(emulators.fo.url, `${emulators.fo.url}/data/${query}`);
 
-	/** What a person types into the credential, under the ids the templates reference. */
-	const credential = (id: string, name: string, type: string, environmentUrl: string) => ({
-		id,
-		name,
-		type,
-		data: {
-			environmentUrl,
-			tenantId: emulators.tenantId,
-			cloud: 'custom',
-			customTokenUrl: emulators.token.tokenUrl,
-			clientId: emulators.integrationApp.clientId,
-			clientSecret: emulators.integrationApp.clientSecret,
-		},
-	});
-
 	beforeAll(async () => {
 		emulators = await startEmulators({ ports: { token: 0, fo: 0, dataverse: 0 }, seed: { customersPerCompany: 5 } });
 		n8n = await startN8n({
-			credentials: [
-				credential('dwDemoFoCredential', 'F&O (emulator)', 'dualWriteFoOAuth2Api', emulators.fo.url),
-				credential('dwDemoDataverseCred', 'Dataverse (emulator)', 'dualWriteDataverseOAuth2Api', emulators.dataverse.url),
-			],
+			// Under the ids the templates reference.
+			credentials: emulatorCredentials(emulators),
 			workflows,
 		});
 		await n8n.stop();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startEmulators, type RunningEmulators } from '../../emulators';
 import { startN8n, type N8nInstance } from '../support/n8n/instance';
+import { emulatorCredential } from '../../scripts/emulatorCredentials';
 
 /**
  * Our two nodes inside a real n8n, installed from the packed package: Webhook -> F&O Get Many -> Dataverse
@@ -49,26 +50,12 @@ describe('real n8n: F&O Get Many -> Dataverse Upsert', () => {
 		}
 	};
 
-	const credential = (id: string, type: string, environmentUrl: string) => ({
-		id,
-		name: `${type} (emulator)`,
-		type,
-		data: {
-			environmentUrl,
-			tenantId: emulators.tenantId,
-			cloud: 'custom',
-			customTokenUrl: emulators.token.tokenUrl,
-			clientId: emulators.integrationApp.clientId,
-			clientSecret: emulators.integrationApp.clientSecret,
-		},
-	});
-
 	beforeAll(async () => {
 		emulators = await startEmulators({ ports: { token: 0, fo: 0, dataverse: 0 }, seed: { customersPerCompany: 5 } });
 		n8n = await startN8n({
 			credentials: [
-				credential('e2eDwFoCred000001', 'dualWriteFoOAuth2Api', emulators.fo.url),
-				credential('e2eDwDvCred000001', 'dualWriteDataverseOAuth2Api', emulators.dataverse.url),
+				emulatorCredential(emulators, 'fo', { id: 'e2eDwFoCred000001', name: 'dualWriteFoOAuth2Api (emulator)' }),
+				emulatorCredential(emulators, 'dataverse', { id: 'e2eDwDvCred000001', name: 'dualWriteDataverseOAuth2Api (emulator)' }),
 			],
 			workflows: [
 				{

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { startEmulators, type RunningEmulators } from '../../emulators';
 import { USER_APP } from '../../emulators/common/directory';
 import { startN8n, type N8nInstance } from '../support/n8n/instance';
+import { emulatorCredential } from '../../scripts/emulatorCredentials';
 
 const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
 	name: string;
@@ -60,14 +61,7 @@ describe('our package inside a real n8n', () => {
 
 describe('credential tests really call the environment (as the "Test" button in n8n does)', () => {
 	type Data = Record<string, string>;
-	const base = (): Data => ({
-		grantType: 'clientCredentials',
-		tenantId: emulators.tenantId,
-		cloud: 'custom',
-		customTokenUrl: emulators.token.tokenUrl,
-		clientId: emulators.integrationApp.clientId,
-		clientSecret: emulators.integrationApp.clientSecret,
-	});
+	const base = (): Data => emulatorCredential(emulators, 'fo').data;
 	/** Saves a new credential (a fresh one has no cached token) and runs n8n's credential test on it. */
 	async function test(type: string, data: Data): Promise<{ status: string; message: string }> {
 		const created = (await n8n.rest('POST', '/rest/credentials', { name: `${type} ${Math.random()}`, type, data })) as { data: { id: string; name: string } };
