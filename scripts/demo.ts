@@ -52,7 +52,9 @@ n8n-nodes-dual-write demo is running.
   Token endpoint      ${emulators.token.tokenUrl}
 
   Credentials in n8n: "F&O (emulator)" and "Dataverse (emulator)" (already configured).
-  Workflows imported: ${workflows.length ? workflows.map((w) => w.name).join(', ') : '(none yet: templates/ is generated from the map catalog)'}
+  Workflows imported: ${workflows.length} templates, one per standard map and direction (Manual Trigger -> Get Many ->
+    Dual-Write Map -> Upsert). Open e.g. "Dual-Write: Customers V3 (accounts) (F&O → Dataverse)" and run it
+    after its prerequisites (legal entities, currencies, payment terms, customer groups) to copy records across.
   n8n log: ${path.relative(REPO, path.join(userFolder, 'n8n.log'))}
 
 Press Ctrl+C to stop.`);
