@@ -16,3 +16,19 @@ export { closeMatches } from './metadata/suggest';
 export function createConnector(system: SystemName, options: ConnectorOptions): Connector {
 	return system === 'fo' ? new FoConnector(options) : new DataverseConnector(options);
 }
+export {
+	DataverseWebhookRegistrar,
+	headerAuthValue,
+	newWebhookSecret,
+	parseFilteringAttributes,
+	registrationSignature,
+	secretMatches,
+	serviceEndpointBody,
+	staleEndpoints,
+	stepBody,
+	WEBHOOK_MESSAGES,
+	WEBHOOK_SECRET_HEADER,
+	type ExistingEndpoint,
+	type Registration,
+	type WebhookMessage,
+} from './dataverse/webhookRegistration';

@@ -15,6 +15,12 @@ import type { EnvelopeKey } from './envelope';
 import type { CapturedChange } from './events/changeEvent';
 import type { StateStore } from '../state/types';
 
+/**
+ * The `?tag=` every Dataverse write of ours carries (dual-write mode of the upsert nodes), and the tag the Dataverse
+ * trigger treats as "our own write". One constant so that the two cannot drift apart.
+ */
+export const DUAL_WRITE_ORIGIN_TAG = 'dw-n8n';
+
 /** The part of the state store echo suppression reads; tests pass a real SQLite store. */
 export type EchoLedger = Pick<StateStore, 'isEcho'>;
 

@@ -4,6 +4,7 @@
  */
 import type { BatchWrite, RecordKey, WriteResult } from '../connectors/types';
 import type { SystemName } from '../odata';
+import { DUAL_WRITE_ORIGIN_TAG } from './echo';
 import { ENVELOPE_FIELD, type EnvelopedItem } from './envelope';
 import { recordOf } from './mapStep';
 
@@ -29,7 +30,9 @@ export function envelopeWrite(system: SystemName, item: EnvelopedItem): BatchWri
 	const { target, map } = item.dualWrite;
 	if (target.system !== system) throw new EnvelopeTargetError(system, target.system, map);
 	const lookups = target.lookups && Object.keys(target.lookups).length > 0 ? { lookups: target.lookups as Record<string, { entity: string; key: RecordKey }> } : {};
-	return { operation: 'upsert', entity: target.entity, key: target.key as RecordKey, record: recordOf(item), options: { ...lookups } };
+	// Stamped so that the Dataverse trigger recognises the webhook of this write as our echo.
+	const tag = system === 'dataverse' ? { tag: DUAL_WRITE_ORIGIN_TAG } : {};
+	return { operation: 'upsert', entity: target.entity, key: target.key as RecordKey, record: recordOf(item), options: { ...lookups, ...tag } };
 }
 
 /** The input item with the write's outcome added to its envelope. */

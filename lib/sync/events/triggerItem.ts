@@ -1,0 +1,53 @@
+/**
+ * The item a Dataverse trigger emits for one captured change: the row's columns as the delivery carried them, plus
+ * a `dataverse` description of the change. The description has the fields of the envelope's `source` (system,
+ * entity, key, eventId, at, version) so that a map step can take it over as is; it is not a `dualWrite` envelope
+ * because no map has run yet.
+ */
+import type { CapturedValue, DataverseCapturedChange } from './changeEvent';
+
+export const TRIGGER_SOURCE_FIELD = 'dataverse';
+
+export interface DataverseTriggerSource {
+	system: 'dataverse';
+	entity: string;
+	change: DataverseCapturedChange['change'];
+	/** `{<primary id column>: guid}`. */
+	key: Record<string, string>;
+	eventId: string;
+	at?: string;
+	version?: string;
+	depth: number;
+	correlationId: string;
+	initiatingUserId?: string;
+	tag?: string;
+	/** The platform left the record out (over 256 KB) or some values could not be decoded: read the row. */
+	truncated: boolean;
+	undecoded: string[];
+	preImages: DataverseCapturedChange['preImages'];
+	postImages: DataverseCapturedChange['postImages'];
+}
+
+export type DataverseTriggerItem = Record<string, CapturedValue | DataverseTriggerSource> & { [TRIGGER_SOURCE_FIELD]: DataverseTriggerSource };
+
+export function dataverseTriggerItem(change: DataverseCapturedChange, primaryId: string): DataverseTriggerItem {
+	const source: DataverseTriggerSource = {
+		system: 'dataverse',
+		entity: change.entity,
+		change: change.change,
+		key: { [primaryId]: change.id },
+		eventId: change.eventId,
+		...(change.at !== undefined ? { at: change.at } : {}),
+		...(change.version !== undefined ? { version: change.version } : {}),
+		depth: change.depth,
+		correlationId: change.correlationId,
+		...(change.initiatingUserId !== undefined ? { initiatingUserId: change.initiatingUserId } : {}),
+		...(change.tag !== undefined ? { tag: change.tag } : {}),
+		truncated: change.truncated,
+		undecoded: change.undecoded,
+		preImages: change.preImages,
+		postImages: change.postImages,
+	};
+	// The primary id is always present, also for Delete, whose delivery carries no columns.
+	return { ...change.attributes, [primaryId]: change.id, [TRIGGER_SOURCE_FIELD]: source };
+}

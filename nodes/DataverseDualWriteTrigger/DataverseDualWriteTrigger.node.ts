@@ -1,0 +1,224 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type IDataObject,
+	type IHookFunctions,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+import {
+	DataverseWebhookRegistrar,
+	newWebhookSecret,
+	parseFilteringAttributes,
+	registrationSignature,
+	secretMatches,
+	WEBHOOK_SECRET_HEADER,
+	type WebhookMessage,
+} from '../../lib/connectors';
+import { ChangeEventError, dataverseTriggerItem, decideEcho, DUAL_WRITE_ORIGIN_TAG, parseDataverseWebhook } from '../../lib/sync';
+import { dataverseProfile } from '../DataverseDualWrite/profile';
+import { entityLocator } from '../shared/actions/common';
+import { toNodeError } from '../shared/helpers/errors';
+import { nodeMethods } from '../shared/methods';
+import { environmentUrl, getConnector, n8nTransport } from '../shared/transport';
+
+/** What an activation registered, kept in the node's workflow static data (n8n saves it after create/delete). */
+interface RegistrationData {
+	endpointId?: string;
+	stepIds?: string[];
+	secret?: string;
+	signature?: string;
+	entity?: string;
+	logicalName?: string;
+	primaryId?: string;
+}
+
+const MESSAGE_CHANGE: Record<WebhookMessage, 'create' | 'update' | 'delete'> = { Create: 'create', Update: 'update', Delete: 'delete' };
+
+interface Settings {
+	url: string;
+	entity: string;
+	messages: WebhookMessage[];
+	filteringAttributes: string[];
+}
+
+function settingsOf(context: IHookFunctions): Settings {
+	const entity = String(context.getNodeParameter('entity', undefined, { extractValue: true }) ?? '').trim();
+	const messages = context.getNodeParameter('events', []) as WebhookMessage[];
+	if (!entity) throw new NodeOperationError(context.getNode(), 'Choose the table to watch');
+	if (messages.length === 0) throw new NodeOperationError(context.getNode(), 'Choose at least one event');
+	const url = context.getNodeWebhookUrl('default');
+	if (!url) throw new NodeOperationError(context.getNode(), 'n8n did not give this node a webhook URL');
+	return { url, entity, messages, filteringAttributes: parseFilteringAttributes(context.getNodeParameter('filteringAttributes', '') as string) };
+}
+
+async function registrar(context: IHookFunctions): Promise<DataverseWebhookRegistrar> {
+	return new DataverseWebhookRegistrar({
+		environmentUrl: await environmentUrl(context, dataverseProfile.credentialName),
+		transport: n8nTransport(context, dataverseProfile.credentialName),
+	});
+}
+
+function clear(data: IDataObject): void {
+	for (const name of Object.keys(data)) delete data[name];
+}
+
+export class DataverseDualWriteTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Dataverse (Dual-Write) Trigger',
+		name: 'dataverseDualWriteTrigger',
+		icon: { light: 'file:../../icons/dataverse.svg', dark: 'file:../../icons/dataverse.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{ $parameter["events"].join(", ") + " of " + $parameter["entity"].value }}',
+		description: 'Starts the workflow when Dataverse rows are created, updated or deleted (a webhook Dataverse calls)',
+		defaults: { name: 'Dataverse Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: dataverseProfile.credentialName, required: true }],
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
+		properties: [
+			{
+				displayName:
+					'On activation this node registers a webhook (service endpoint) and one asynchronous post-operation step per event in Dataverse, and removes them on deactivation. Each item holds the row’s columns as Dataverse sent them (Create: all set columns; Update: the changed ones; Delete: only the ID) and, under "dataverse", the change: entity, change, key, eventId, at, depth, tag.',
+				name: 'notice',
+				type: 'notice',
+				default: '',
+			},
+			{ ...entityLocator(dataverseProfile), displayName: 'Table', description: 'The entity set of the table to watch, as listed in $metadata' },
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				required: true,
+				options: [
+					{ name: 'Create', value: 'Create', description: 'A row was created' },
+					{ name: 'Delete', value: 'Delete', description: 'A row was deleted' },
+					{ name: 'Update', value: 'Update', description: 'A row was updated' },
+				],
+				default: ['Create', 'Update'],
+			},
+			{
+				displayName: 'Filtering Attributes',
+				name: 'filteringAttributes',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. name, creditlimit',
+				description: 'Column logical names separated by commas: Update fires only when the request set one of them. Empty = any column.',
+			},
+			{
+				displayName: 'Ignore Our Own Writes',
+				name: 'ignoreOwnWrites',
+				type: 'boolean',
+				default: true,
+				description: `Whether to skip changes made by this package’s dual-write upserts (they carry the tag "${DUAL_WRITE_ORIGIN_TAG}"). Skipped deliveries are acknowledged and start no execution.`,
+			},
+		],
+	};
+
+	methods = { listSearch: nodeMethods(dataverseProfile).listSearch };
+
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				const data = this.getWorkflowStaticData('node') as RegistrationData & IDataObject;
+				if (!data.endpointId) return false;
+				const client = await registrar(this);
+				try {
+					const settings = settingsOf(this);
+					const current = data.signature === registrationSignature(settings);
+					const exists = await client.endpointExists(data.endpointId);
+					const steps = exists ? await client.stepIdsOf(data.endpointId) : [];
+					const complete = (data.stepIds ?? []).every((id) => steps.includes(id));
+					if (exists && current && complete) return true;
+					// Changed settings or a registration someone removed in part: drop what is left and register again.
+					if (exists) await client.unregister(data.endpointId, data.stepIds ?? []);
+				} catch (error) {
+					throw toNodeError(this.getNode(), error, 0);
+				}
+				clear(data);
+				return false;
+			},
+
+			async create(this: IHookFunctions): Promise<boolean> {
+				const data = this.getWorkflowStaticData('node') as RegistrationData & IDataObject;
+				const settings = settingsOf(this);
+				const secret = newWebhookSecret();
+				try {
+					const entity = await (await getConnector(this, dataverseProfile)).describe(settings.entity);
+					const registration = await (await registrar(this)).register({
+						url: settings.url,
+						secret,
+						logicalName: entity.typeName,
+						messages: settings.messages,
+						filteringAttributes: settings.filteringAttributes,
+					});
+					clear(data);
+					Object.assign(data, {
+						endpointId: registration.endpointId,
+						stepIds: Object.values(registration.stepIds),
+						secret,
+						signature: registrationSignature(settings),
+						entity: entity.name,
+						logicalName: entity.typeName,
+						primaryId: entity.key[0],
+					} satisfies RegistrationData);
+				} catch (error) {
+					throw toNodeError(this.getNode(), error, 0);
+				}
+				return true;
+			},
+
+			async delete(this: IHookFunctions): Promise<boolean> {
+				const data = this.getWorkflowStaticData('node') as RegistrationData & IDataObject;
+				if (data.endpointId) {
+					try {
+						await (await registrar(this)).unregister(data.endpointId, data.stepIds ?? []);
+					} catch (error) {
+						// Keep the ids: the next activation's checkExists or create sweeps the endpoint up.
+						this.logger.warn('Dataverse trigger: could not remove the webhook registration', {
+							endpointId: data.endpointId,
+							error: error instanceof Error ? error.message : String(error),
+						});
+						return false;
+					}
+				}
+				clear(data);
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const data = this.getWorkflowStaticData('node') as RegistrationData;
+		const response = this.getResponseObject();
+		if (!secretMatches(this.getHeaderData()[WEBHOOK_SECRET_HEADER], data.secret)) {
+			response.status(401).json({ message: 'Unauthorized' });
+			return { noWebhookResponse: true };
+		}
+		const entity = data.entity ?? String(this.getNodeParameter('entity', undefined, { extractValue: true }));
+		let change;
+		try {
+			change = parseDataverseWebhook(
+				{ headers: this.getHeaderData(), body: this.getBodyData() },
+				{ entitySetOf: (logicalName) => (data.logicalName === undefined || logicalName === data.logicalName ? entity : undefined) },
+			);
+		} catch (error) {
+			// Dataverse retries only 502/503/504; a delivery we cannot read would fail again the same way.
+			if (!(error instanceof ChangeEventError)) throw new NodeOperationError(this.getNode(), error as Error);
+			response.status(400).json({ message: error.message });
+			return { noWebhookResponse: true };
+		}
+		const events = this.getNodeParameter('events', []) as WebhookMessage[];
+		if (!events.some((message) => MESSAGE_CHANGE[message] === change.change)) return { webhookResponse: 'OK' };
+		if (this.getNodeParameter('ignoreOwnWrites', true) as boolean) {
+			// Our own upserts come back as deliveries too; acknowledging them without an execution stops the loop.
+			const decision = await decideEcho(change, { ourTag: DUAL_WRITE_ORIGIN_TAG });
+			if (decision.echo) return { webhookResponse: 'OK' };
+		}
+		const item = dataverseTriggerItem(change, data.primaryId ?? `${data.logicalName ?? change.entity}id`);
+		return { workflowData: [this.helpers.returnJsonArray(item as unknown as IDataObject)] };
+	}
+}
