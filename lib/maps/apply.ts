@@ -20,9 +20,9 @@ import { valueKey } from './compile';
 import { MapError } from './errors';
 import { evaluateFilter } from './filters/expression';
 import { hashPart, hashText } from './hash';
-import { readPath } from './lookupPath';
-import { canonical, tryNormalise, type ValueShape } from './normalise';
-import type { Scalar, SyncDirection } from './types';
+import { readPath, type ColumnPath } from './lookupPath';
+import { canonical, FO_EMPTY_DATE, FO_EMPTY_GUID, normaliserFor, tryNormalise } from './normalise';
+import type { LookupTarget, Scalar, SyncDirection } from './types';
 
 export type SourceRecord = Readonly<Record<string, unknown>>;
 
@@ -50,62 +50,67 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 	if (plan.filter && !evaluateFilter(plan.filter, record)) {
 		return { kind: 'skipped', decision: 'filtered', detail: `${plan.source.entity} source filter of map ${compiled.id} is false: ${plan.filterText}` };
 	}
-	const sourceKey = readSourceKey(compiled, plan, record);
-	const context: FailContext = { map: compiled.id, direction, recordKey: sourceKey };
-	const toFo = direction === 'dataverse->fo';
+	const program = programOf(plan);
+	const sourceKey = readSourceKey(compiled, plan, program, record);
+	const toFo = program.toFo;
 	const out: Record<string, Scalar> = { ...plan.template };
 	const lookups: Record<string, EnvelopeLookup> = {};
-	const rowValues: Array<Scalar | undefined> = new Array(plan.rows.length);
-	const targetSide: SystemName = toFo ? 'fo' : 'dataverse';
+	const keyValues: Array<Scalar | undefined> = new Array(program.keySlots);
 	let hashInput = plan.hashPrefix;
 
 	const companyCode = compiled.company ? companyOf(compiled, plan, record, sourceKey) : undefined;
 	if (compiled.company && companyCode !== undefined) {
-		hashInput += hashPart(companyCode.toLowerCase());
-		if (toFo) out[compiled.company.fo] = companyCode.toLowerCase();
+		const lower = companyCode.toLowerCase();
+		hashInput += hashPart(lower);
+		if (toFo) out[compiled.company.fo] = lower;
 		else lookups[compiled.company.navigation] = { entity: 'cdm_companies', key: { [compiled.company.keyField]: companyCode } };
 	}
 
-	for (let i = 0; i < plan.rows.length; i++) {
-		const row = plan.rows[i];
-		const raw = toFo ? readDataverse(row, record) : row.fo === null ? undefined : record[row.fo];
-		const value = translate(row, direction, raw, context);
-		rowValues[i] = value;
+	const steps = program.steps;
+	for (let i = 0; i < steps.length; i++) {
+		const step = steps[i];
+		const raw = readStep(step, record);
+		let value: Scalar | undefined;
+		try {
+			value = step.convert(raw);
+		} catch (error) {
+			convertFailed({ map: compiled.id, direction, recordKey: sourceKey }, step.row, raw, error);
+		}
+		if (step.keySlot >= 0) keyValues[step.keySlot] = value;
 		hashInput += hashPart(canonical(value));
-		if (toFo || row.dataverse === null || row.dataverse.kind === 'column') {
-			if (value !== undefined) out[row.target[targetSide]!] = value;
-			else delete out[row.target[targetSide]!];
+		if (step.write === WRITE_COLUMN) {
+			if (value !== undefined) out[step.targetField] = value;
+			else delete out[step.targetField];
 			continue;
 		}
-		const path = row.dataverse;
 		if (value === null || value === undefined || value === '') {
-			out[`_${path.navigation}_value`] = null;
+			out[step.clearField] = null;
 			continue;
 		}
-		let navigation = path.navigation;
-		let keyField: string;
-		let entity: string;
-		if (path.kind === 'lookup') {
-			keyField = path.keyField;
-			entity = row.lookup?.entities[path.navigation] ?? '';
-		} else {
-			const hint = row.lookup?.targetBy;
+		let navigation = step.navigation;
+		let keyField = step.keyField;
+		let entity = step.entity;
+		if (step.write === WRITE_POLYMORPHIC) {
+			const hint = step.targetBy;
 			const wanted = hint ? hint.values[String(record[hint.field])] : undefined;
-			let chosen = path.targets[0];
-			for (const candidate of path.targets) if (candidate.type === wanted) chosen = candidate;
+			const targets = step.targets;
+			let chosen = targets[0];
+			for (let t = 0; t < targets.length; t++) if (targets[t].type === wanted) chosen = targets[t];
 			navigation = chosen.navigation;
 			keyField = chosen.keyField;
-			entity = row.lookup?.entities[chosen.type] ?? '';
+			entity = chosen.entity;
 		}
 		const key: EnvelopeKey = { [keyField]: value };
-		if (row.lookup?.companyPath !== undefined && companyCode !== undefined) key[row.lookup.companyPath] = companyCode;
+		if (step.companyPath !== undefined && companyCode !== undefined) key[step.companyPath] = companyCode;
 		lookups[navigation] = { entity, key };
 	}
 
 	const targetKey: EnvelopeKey = {};
 	for (const { part, from } of plan.targetKey) {
-		const value = from === 'company' ? (toFo ? companyCode?.toLowerCase() : companyCode) : from >= 0 ? rowValues[from] : undefined;
-		if (value === undefined || canonical(value) === null) fail(context, `no value for target key field ${part} of ${plan.target.entity}`, part, value ?? null);
+		const value = from === 'company' ? (toFo ? companyCode?.toLowerCase() : companyCode) : from >= 0 ? keyValues[program.keySlotOf[from]] : undefined;
+		if (value === undefined || canonical(value) === null) {
+			fail({ map: compiled.id, direction, recordKey: sourceKey }, `no value for target key field ${part} of ${plan.target.entity}`, part, value ?? null);
+		}
 		targetKey[part] = value as Scalar;
 	}
 	return {
@@ -116,7 +121,7 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 	};
 }
 
-/** Who to blame in a MapError; one object per record (closures per row would cost more than the mapping). */
+/** Who to blame in a MapError; built only when something fails. */
 interface FailContext {
 	map: string;
 	direction: SyncDirection;
@@ -127,26 +132,242 @@ function fail(context: FailContext, problem: string, field: string, value: unkno
 	throw new MapError(problem, { map: context.map, direction: context.direction, field, value, recordKey: context.recordKey });
 }
 
-function shaped(row: CompiledRow, shape: ValueShape, value: unknown, raw: unknown, context: FailContext): Scalar | undefined {
-	const result = tryNormalise(value, shape);
-	return result.ok ? result.value : fail(context, `type mismatch: ${result.message}`, row.label, raw);
+/** A row's value does not convert: a value-map miss, or a type mismatch (anything `normalise` throws). */
+function convertFailed(context: FailContext, row: CompiledRow, raw: unknown, error: unknown): never {
+	if (error instanceof NoValueMapEntry) fail(context, error.message, row.label, raw);
+	fail(context, `type mismatch: ${error instanceof Error ? error.message : String(error)}`, row.label, raw);
 }
 
-/** Source value → target value: default for blanks, value map, then the target's storage shape. */
-function translate(row: CompiledRow, direction: SyncDirection, raw: unknown, context: FailContext): Scalar | undefined {
-	const shape = row.shape[direction === 'dataverse->fo' ? 'fo' : 'dataverse'];
-	const sourceNone = direction === 'dataverse->fo' ? row.dataverse === null : row.fo === null;
-	const blank = sourceNone || raw === undefined || raw === null || raw === '' || (direction === 'fo->dataverse' && canonical(raw as Scalar) === null);
-	if (blank && row.hasDefault) return shaped(row, shape, row.default, raw, context);
-	if (!row.valueMap) return shaped(row, shape, raw, raw, context);
-	const lookup = row.valueMap[direction];
-	const key = valueKey(blank ? null : raw);
-	if (lookup.exact.has(key)) return shaped(row, shape, lookup.exact.get(key), raw, context);
-	const folded = key.toLowerCase();
-	if (lookup.folded.has(folded)) return shaped(row, shape, lookup.folded.get(folded), raw, context);
-	if (blank) return shaped(row, shape, null, raw, context);
-	const known = [...lookup.exact.keys()].map((entry) => entry.slice(2)).join(', ');
-	return fail(context, `no value-map entry for this value (known: ${known})`, row.label, raw);
+/** A value-map miss, raised inside a row's converter and turned into a MapError by `apply` (which knows the record). */
+class NoValueMapEntry extends Error {}
+
+/*
+ * The per-record work of a plan, decided once: what each row reads, how it converts, where it writes. `apply` then
+ * runs a flat loop with no per-record branching on the definition, no `{ok, value}` result objects and no string
+ * building for paths. Programs are cached per plan object, so plans stay plain data (tests compare them) and a plan
+ * derived later gets its own program.
+ */
+const READ_NONE = 0;
+const READ_COLUMN = 1;
+const READ_PATH = 2;
+const READ_POLYMORPHIC = 3;
+const WRITE_COLUMN = 0;
+const WRITE_LOOKUP = 1;
+const WRITE_POLYMORPHIC = 2;
+
+interface StepTarget {
+	type: string;
+	navigation: string;
+	keyField: string;
+	/** `navigation.keyField`: how a flattened record names the value. */
+	flat: string;
+	entity: string;
+}
+
+/** Every step has every field (unused ones empty), so the loop in `apply` sees one object shape. */
+interface Step {
+	row: CompiledRow;
+	read: number;
+	readField: string;
+	readKey: string;
+	readFlat: string;
+	readTargets: readonly StepTarget[];
+	convert: (raw: unknown) => Scalar | undefined;
+	write: number;
+	targetField: string;
+	/** `_<navigation>_value`: what an empty lookup writes. */
+	clearField: string;
+	navigation: string;
+	keyField: string;
+	entity: string;
+	targets: readonly StepTarget[];
+	targetBy: LookupTarget['targetBy'] | undefined;
+	companyPath: string | undefined;
+	/** Index into the record's key values when a target key part comes from this row, else -1. */
+	keySlot: number;
+}
+
+interface Program {
+	toFo: boolean;
+	steps: readonly Step[];
+	keySlots: number;
+	/** Row index in the plan → key slot. */
+	keySlotOf: readonly number[];
+	/** Source key parts, pre-split. */
+	sourceKey: ReadonlyArray<{ part: string; navigation: string | undefined; keyField: string; flat: string }>;
+}
+
+const programs = new WeakMap<DirectionPlan, Program>();
+
+function programOf(plan: DirectionPlan): Program {
+	let program = programs.get(plan);
+	if (!program) {
+		program = compileProgram(plan);
+		programs.set(plan, program);
+	}
+	return program;
+}
+
+function compileProgram(plan: DirectionPlan): Program {
+	const toFo = plan.direction === 'dataverse->fo';
+	const keySlotOf: number[] = plan.rows.map(() => -1);
+	let keySlots = 0;
+	for (const { from } of plan.targetKey) if (typeof from === 'number' && from >= 0 && keySlotOf[from] < 0) keySlotOf[from] = keySlots++;
+	const steps = plan.rows.map((row, index) => compileStep(row, plan.direction, toFo, keySlotOf[index]));
+	const sourceKey = plan.source.key.map((part) => {
+		const dot = part.indexOf('.');
+		return plan.source.side === 'dataverse' && dot > 0
+			? { part, navigation: part.slice(0, dot), keyField: part.slice(dot + 1), flat: part }
+			: { part, navigation: undefined, keyField: '', flat: '' };
+	});
+	return { toFo, steps, keySlots, keySlotOf, sourceKey };
+}
+
+function stepTargets(row: CompiledRow, path: ColumnPath | null): StepTarget[] {
+	if (path?.kind !== 'polymorphic') return [];
+	return path.targets.map((target) => ({
+		type: target.type,
+		navigation: target.navigation,
+		keyField: target.keyField,
+		flat: `${target.navigation}.${target.keyField}`,
+		entity: row.lookup?.entities[target.type] ?? '',
+	}));
+}
+
+function compileStep(row: CompiledRow, direction: SyncDirection, toFo: boolean, keySlot: number): Step {
+	const path = row.dataverse;
+	const targets = stepTargets(row, path);
+	let read = READ_NONE;
+	let readField = '';
+	let readKey = '';
+	if (!toFo) {
+		if (row.fo !== null) {
+			read = READ_COLUMN;
+			readField = row.fo;
+		}
+	} else if (path !== null) {
+		if (path.kind === 'column') {
+			read = READ_COLUMN;
+			readField = path.column;
+		} else if (path.kind === 'lookup') {
+			read = READ_PATH;
+			readField = path.navigation;
+			readKey = path.keyField;
+		} else read = READ_POLYMORPHIC;
+	}
+	const plain = toFo || path === null || path.kind === 'column';
+	return {
+		row,
+		read,
+		readField,
+		readKey,
+		readFlat: read === READ_PATH ? `${readField}.${readKey}` : '',
+		readTargets: targets,
+		convert: converter(row, direction),
+		write: plain ? WRITE_COLUMN : path.kind === 'lookup' ? WRITE_LOOKUP : WRITE_POLYMORPHIC,
+		targetField: (plain ? row.target[toFo ? 'fo' : 'dataverse'] : undefined) ?? '',
+		clearField: plain ? '' : `_${path.navigation}_value`,
+		navigation: plain ? '' : path.navigation,
+		keyField: !plain && path.kind === 'lookup' ? path.keyField : '',
+		entity: !plain && path.kind === 'lookup' ? (row.lookup?.entities[path.navigation] ?? '') : '',
+		targets,
+		targetBy: plain ? undefined : row.lookup?.targetBy,
+		companyPath: plain ? undefined : row.lookup?.companyPath,
+		keySlot,
+	};
+}
+
+/** `readPath` without building the flattened name per record. */
+function readPathOf(record: SourceRecord, navigation: string, keyField: string, flat: string): unknown {
+	const expanded = record[navigation];
+	if (expanded !== undefined) {
+		if (expanded === null) return null;
+		if (typeof expanded === 'object') return (expanded as Record<string, unknown>)[keyField] ?? null;
+	}
+	return record[flat];
+}
+
+function readStep(step: Step, record: SourceRecord): unknown {
+	switch (step.read) {
+		case READ_COLUMN:
+			return record[step.readField];
+		case READ_PATH:
+			return readPathOf(record, step.readField, step.readKey, step.readFlat);
+		case READ_POLYMORPHIC: {
+			// As readDataverse: the first non-blank target, else the last one present (null), else undefined.
+			let seen: unknown = undefined;
+			for (const target of step.readTargets) {
+				const value = readPathOf(record, target.navigation, target.keyField, target.flat);
+				if (value !== undefined && value !== null && value !== '') return value;
+				if (value !== undefined) seen = value;
+			}
+			return seen;
+		}
+		default:
+			return undefined;
+	}
+}
+
+/**
+ * Source value → target value for one row and direction: default for blanks, value map, then the target's storage
+ * shape. Throws ValueTypeError (a type mismatch) or NoValueMapEntry; `apply` names map, row and record.
+ */
+function converter(row: CompiledRow, direction: SyncDirection): (raw: unknown) => Scalar | undefined {
+	const toFo = direction === 'dataverse->fo';
+	const norm = normaliserFor(row.shape[toFo ? 'fo' : 'dataverse']);
+	const sourceNone = toFo ? row.dataverse === null : row.fo === null;
+	// From F&O its own blanks (empty date, zero GUID) are blank too: canonical(raw) === null.
+	const foBlanks = !toFo;
+	const isBlank = (raw: unknown): boolean =>
+		sourceNone || raw === undefined || raw === null || raw === '' || (foBlanks && (raw === FO_EMPTY_DATE || raw === FO_EMPTY_GUID));
+	const hasDefault = row.hasDefault;
+	const fallback = row.default;
+	const valueMap = row.valueMap?.[direction];
+	if (!valueMap) return (raw) => (hasDefault && isBlank(raw) ? norm(fallback) : norm(raw));
+	const { exact, folded } = valueMap;
+	// Exact entries keyed by the raw value itself (a Map tells 1, '1' and true apart, as valueKey does), holding the
+	// normalised target value: no key string is built and nothing is normalised per record for the common hit.
+	// normalise is pure, so a value normalised now equals one normalised later; one that throws is re-normalised
+	// per record so the error still surfaces there.
+	const direct = new Map<Scalar, () => Scalar | undefined>();
+	for (const [key, target] of exact) {
+		const source = rawOfValueKey(key);
+		if (source === NOT_PRIMITIVE) continue;
+		let result: Scalar | undefined;
+		try {
+			result = norm(target);
+		} catch {
+			direct.set(source, () => norm(target));
+			continue;
+		}
+		direct.set(source, () => result);
+	}
+	let known: string | undefined;
+	return (raw) => {
+		const blank = isBlank(raw);
+		if (blank && hasDefault) return norm(fallback);
+		const hit = direct.get(blank ? null : (raw as Scalar));
+		if (hit !== undefined) return hit();
+		const key = valueKey(blank ? null : raw);
+		if (exact.has(key)) return norm(exact.get(key));
+		const foldedKey = key.toLowerCase();
+		if (folded.has(foldedKey)) return norm(folded.get(foldedKey));
+		if (blank) return norm(null);
+		known ??= [...exact.keys()].map((entry) => entry.slice(2)).join(', ');
+		throw new NoValueMapEntry(`no value-map entry for this value (known: ${known})`);
+	};
+}
+
+const NOT_PRIMITIVE = Symbol('not a primitive');
+
+/** The inverse of `valueKey` for primitives (`${n}` round-trips through Number). */
+function rawOfValueKey(key: string): Scalar | typeof NOT_PRIMITIVE {
+	if (key === 'null') return null;
+	if (key.startsWith('s:')) return key.slice(2);
+	if (key.startsWith('n:')) return Number(key.slice(2));
+	if (key === 'b:true') return true;
+	if (key === 'b:false') return false;
+	return NOT_PRIMITIVE;
 }
 
 export function readDataverse(row: CompiledRow, record: SourceRecord): unknown {
@@ -169,17 +390,16 @@ export function readDataverse(row: CompiledRow, record: SourceRecord): unknown {
 	}
 }
 
-function readSourceKey(compiled: CompiledMap, plan: DirectionPlan, record: SourceRecord): EnvelopeKey {
+function readSourceKey(compiled: CompiledMap, plan: DirectionPlan, program: Program, record: SourceRecord): EnvelopeKey {
 	const key: EnvelopeKey = {};
-	const missing: string[] = [];
-	for (const part of plan.source.key) {
-		const dot = part.indexOf('.');
-		const value = plan.source.side === 'dataverse' && dot > 0 ? readPath(record, part.slice(0, dot), part.slice(dot + 1)) : record[part];
-		if (value === undefined || value === null || value === '') missing.push(part);
+	let missing: string[] | undefined;
+	for (const { part, navigation, keyField, flat } of program.sourceKey) {
+		const value = navigation !== undefined ? readPathOf(record, navigation, keyField, flat) : record[part];
+		if (value === undefined || value === null || value === '') (missing ??= []).push(part);
 		else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') key[part] = value;
-		else missing.push(part);
+		else (missing ??= []).push(part);
 	}
-	if (missing.length > 0) {
+	if (missing !== undefined) {
 		throw new MapError(`source record has no value for key field${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${plan.source.entity}`, {
 			map: compiled.id,
 			direction: plan.direction,

@@ -22,7 +22,7 @@ import type { SystemName } from '../odata';
 import type { Scalar } from './types';
 
 export const FO_EMPTY_DATE = '1900-01-01T12:00:00Z';
-const FO_EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+export const FO_EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
 /** What a value must look like on one side. */
 export interface ValueShape {
@@ -100,6 +100,24 @@ export function normalise(value: unknown, shape: ValueShape): Scalar | undefined
 			return fo && guid === FO_EMPTY_GUID ? FO_EMPTY_GUID : guid === FO_EMPTY_GUID ? null : guid;
 		}
 	}
+}
+
+/**
+ * `normalise` bound to one shape, chosen once per row at compile time. Text (the kind of most fields, and of every
+ * field without metadata) takes a branch-free path; every other value goes through `normalise` itself, so the rules
+ * live in one place and both paths agree by construction.
+ */
+export function normaliserFor(shape: ValueShape): (value: unknown) => Scalar | undefined {
+	const blank = shape.side === 'fo' ? '' : null;
+	if (shape.kind !== undefined && shape.kind !== 'string' && shape.kind !== 'lookup') return (value) => normalise(value, shape);
+	return (value) => {
+		if (typeof value === 'string') {
+			const text = trimTrailingSpaces(value);
+			return text === '' ? blank : text;
+		}
+		if (value === null || value === undefined) return blank;
+		return normalise(value, shape);
+	};
 }
 
 /** `normalise` without the throw, for callers that report the problem in their own terms. */
