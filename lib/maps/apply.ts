@@ -50,7 +50,7 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 	if (plan.filter && !evaluateFilter(plan.filter, record)) {
 		return { kind: 'skipped', decision: 'filtered', detail: `${plan.source.entity} source filter of map ${compiled.id} is false: ${plan.filterText}` };
 	}
-	const program = programOf(plan);
+	const program = programOf(compiled, plan);
 	const sourceKey = readSourceKey(compiled, plan, program, record);
 	const toFo = program.toFo;
 	const out: Record<string, Scalar> = { ...plan.template };
@@ -63,7 +63,11 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 		const lower = companyCode.toLowerCase();
 		hashInput += hashPart(lower);
 		if (toFo) out[compiled.company.fo] = lower;
-		else lookups[compiled.company.navigation] = { entity: 'cdm_companies', key: { [compiled.company.keyField]: companyCode } };
+		else {
+			const key: EnvelopeKey = { ...program.companyKey };
+			key[compiled.company.keyField] = companyCode;
+			lookups[compiled.company.navigation] = { entity: 'cdm_companies', key };
+		}
 	}
 
 	const steps = program.steps;
@@ -90,6 +94,7 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 		let navigation = step.navigation;
 		let keyField = step.keyField;
 		let entity = step.entity;
+		let template = step.keyTemplate;
 		if (step.write === WRITE_POLYMORPHIC) {
 			const hint = step.targetBy;
 			const wanted = hint ? hint.values[String(record[hint.field])] : undefined;
@@ -99,8 +104,11 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 			navigation = chosen.navigation;
 			keyField = chosen.keyField;
 			entity = chosen.entity;
+			template = chosen.keyTemplate;
 		}
-		const key: EnvelopeKey = { [keyField]: value };
+		// Spread from a fast-shaped template: an object literal with a computed name is built by a runtime call.
+		const key: EnvelopeKey = { ...template };
+		key[keyField] = value;
 		if (step.companyPath !== undefined && companyCode !== undefined) key[step.companyPath] = companyCode;
 		lookups[navigation] = { entity, key };
 	}
@@ -162,6 +170,8 @@ interface StepTarget {
 	/** `navigation.keyField`: how a flattened record names the value. */
 	flat: string;
 	entity: string;
+	/** The lookup key's fields, null, in write order (see `keyTemplate`). */
+	keyTemplate: Readonly<EnvelopeKey>;
 }
 
 /** Every step has every field (unused ones empty), so the loop in `apply` sees one object shape. */
@@ -183,6 +193,7 @@ interface Step {
 	targets: readonly StepTarget[];
 	targetBy: LookupTarget['targetBy'] | undefined;
 	companyPath: string | undefined;
+	keyTemplate: Readonly<EnvelopeKey>;
 	/** Index into the record's key values when a target key part comes from this row, else -1. */
 	keySlot: number;
 }
@@ -194,36 +205,48 @@ interface Program {
 	/** Row index in the plan → key slot. */
 	keySlotOf: readonly number[];
 	/** Source key parts, pre-split. */
+	companyKey: Readonly<EnvelopeKey>;
 	sourceKey: ReadonlyArray<{ part: string; navigation: string | undefined; keyField: string; flat: string }>;
 }
 
 const programs = new WeakMap<DirectionPlan, Program>();
 
-function programOf(plan: DirectionPlan): Program {
+function programOf(compiled: CompiledMap, plan: DirectionPlan): Program {
 	let program = programs.get(plan);
 	if (!program) {
-		program = compileProgram(plan);
+		program = compileProgram(compiled, plan);
 		programs.set(plan, program);
 	}
 	return program;
 }
 
-function compileProgram(plan: DirectionPlan): Program {
+function compileProgram(compiled: CompiledMap, plan: DirectionPlan): Program {
+	// companyOf throws unless it finds the company, so a map with one always has the code when rows run.
+	const hasCompany = compiled.company !== undefined;
 	const toFo = plan.direction === 'dataverse->fo';
 	const keySlotOf: number[] = plan.rows.map(() => -1);
 	let keySlots = 0;
 	for (const { from } of plan.targetKey) if (typeof from === 'number' && from >= 0 && keySlotOf[from] < 0) keySlotOf[from] = keySlots++;
-	const steps = plan.rows.map((row, index) => compileStep(row, plan.direction, toFo, keySlotOf[index]));
+	const steps = plan.rows.map((row, index) => compileStep(row, plan.direction, toFo, keySlotOf[index], hasCompany));
 	const sourceKey = plan.source.key.map((part) => {
 		const dot = part.indexOf('.');
 		return plan.source.side === 'dataverse' && dot > 0
 			? { part, navigation: part.slice(0, dot), keyField: part.slice(dot + 1), flat: part }
 			: { part, navigation: undefined, keyField: '', flat: '' };
 	});
-	return { toFo, steps, keySlots, keySlotOf, sourceKey };
+	return { toFo, steps, keySlots, keySlotOf, companyKey: keyTemplate([compiled.company?.keyField]), sourceKey };
 }
 
-function stepTargets(row: CompiledRow, path: ColumnPath | null): StepTarget[] {
+/**
+ * An object with the given fields (null) in order. JSON.parse gives it a fast shape that spreads cheaply; the writes
+ * into the copy then happen in the same order as before, so key order and duplicates behave exactly as they did.
+ */
+function keyTemplate(names: ReadonlyArray<string | undefined>): Readonly<EnvelopeKey> {
+	const present = names.filter((name): name is string => name !== undefined);
+	return JSON.parse(`{${present.map((name) => `${JSON.stringify(name)}:null`).join(',')}}`) as EnvelopeKey;
+}
+
+function stepTargets(row: CompiledRow, path: ColumnPath | null, companyPath: string | undefined): StepTarget[] {
 	if (path?.kind !== 'polymorphic') return [];
 	return path.targets.map((target) => ({
 		type: target.type,
@@ -231,12 +254,14 @@ function stepTargets(row: CompiledRow, path: ColumnPath | null): StepTarget[] {
 		keyField: target.keyField,
 		flat: `${target.navigation}.${target.keyField}`,
 		entity: row.lookup?.entities[target.type] ?? '',
+		keyTemplate: keyTemplate([target.keyField, companyPath]),
 	}));
 }
 
-function compileStep(row: CompiledRow, direction: SyncDirection, toFo: boolean, keySlot: number): Step {
+function compileStep(row: CompiledRow, direction: SyncDirection, toFo: boolean, keySlot: number, hasCompany: boolean): Step {
 	const path = row.dataverse;
-	const targets = stepTargets(row, path);
+	const companyPath = hasCompany ? row.lookup?.companyPath : undefined;
+	const targets = stepTargets(row, path, companyPath);
 	let read = READ_NONE;
 	let readField = '';
 	let readKey = '';
@@ -273,6 +298,7 @@ function compileStep(row: CompiledRow, direction: SyncDirection, toFo: boolean, 
 		targets,
 		targetBy: plain ? undefined : row.lookup?.targetBy,
 		companyPath: plain ? undefined : row.lookup?.companyPath,
+		keyTemplate: keyTemplate(!plain && path.kind === 'lookup' ? [path.keyField, companyPath] : []),
 		keySlot,
 	};
 }
