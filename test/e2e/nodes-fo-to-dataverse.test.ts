@@ -35,10 +35,10 @@ describe('real n8n: F&O Get Many -> Dataverse Upsert', () => {
 	};
 
 	/** POSTs to the production webhook; a 404 (publication still being applied) runs nothing, so it is retried. */
-	const deliver = async (body: unknown): Promise<Response> => {
+	const deliver = async (body: unknown, path = 'sync-customers'): Promise<Response> => {
 		const deadline = Date.now() + 15_000;
 		for (;;) {
-			const response = await fetch(`${n8n.url}/webhook/sync-customers`, {
+			const response = await fetch(`${n8n.url}/webhook/${path}`, {
 				method: 'POST',
 				headers: { 'content-type': 'application/json' },
 				body: JSON.stringify(body),
@@ -51,7 +51,7 @@ describe('real n8n: F&O Get Many -> Dataverse Upsert', () => {
 	};
 
 	beforeAll(async () => {
-		emulators = await startEmulators({ ports: { token: 0, fo: 0, dataverse: 0 }, seed: { customersPerCompany: 5 } });
+		emulators = await startEmulators({ ports: { token: 0, fo: 0, dataverse: 0 }, seed: { customersPerCompany: 520 } });
 		n8n = await startN8n({
 			credentials: [
 				emulatorCredential(emulators, 'fo', { id: 'e2eDwFoCred000001', name: 'dualWriteFoOAuth2Api (emulator)' }),
@@ -114,7 +114,7 @@ describe('real n8n: F&O Get Many -> Dataverse Upsert', () => {
 									attemptToConvertTypes: false,
 									convertFieldsToString: false,
 								},
-								options: { batchSize: 10, returnRecord: true },
+								options: { batchSize: 100, returnRecord: true },
 							},
 						},
 						{
@@ -133,11 +133,55 @@ describe('real n8n: F&O Get Many -> Dataverse Upsert', () => {
 					},
 					settings: { executionOrder: 'v1' },
 				},
+				{
+					id: 'e2eDwDvReadBack1',
+					name: 'E2E: read Dataverse accounts of a company back with Get Many',
+					nodes: [
+						{
+							id: 'r1',
+							name: 'Webhook',
+							type: 'n8n-nodes-base.webhook',
+							typeVersion: 2,
+							position: [0, 0],
+							webhookId: randomUUID(),
+							parameters: { httpMethod: 'POST', path: 'read-accounts', responseMode: 'responseNode', options: {} },
+						},
+						{
+							id: 'r2',
+							name: 'Dataverse accounts',
+							type: 'n8n-nodes-dual-write.dataverseDualWrite',
+							typeVersion: 1,
+							position: [220, 0],
+							credentials: { dualWriteDataverseOAuth2Api: { id: 'e2eDwDvCred000001', name: 'dualWriteDataverseOAuth2Api (emulator)' } },
+							parameters: {
+								resource: 'record',
+								operation: 'getAll',
+								entity: { __rl: true, mode: 'name', value: 'accounts' },
+								returnAll: true,
+								options: { filter: '=_msdyn_company_value eq {{ $json.body.companyId }}', select: ['accountnumber', 'name'] },
+							},
+						},
+						{
+							id: 'r3',
+							name: 'Respond',
+							type: 'n8n-nodes-base.respondToWebhook',
+							typeVersion: 1.1,
+							position: [440, 0],
+							parameters: { respondWith: 'allIncomingItems', options: {} },
+						},
+					],
+					connections: {
+						Webhook: { main: [[{ node: 'Dataverse accounts', type: 'main', index: 0 }]] },
+						'Dataverse accounts': { main: [[{ node: 'Respond', type: 'main', index: 0 }]] },
+					},
+					settings: { executionOrder: 'v1' },
+				},
 			],
-			publish: ['e2eDwFoToDv00001'],
+			publish: ['e2eDwFoToDv00001', 'e2eDwDvReadBack1'],
 		});
 		// The Webhook node (v2) registers its path as a full path: /webhook/sync-customers, without the webhook id.
 		await n8n.waitForWebhook('sync-customers');
+		await n8n.waitForWebhook('read-accounts');
 	}, 600_000);
 
 	afterAll(async () => {
@@ -180,4 +224,29 @@ describe('real n8n: F&O Get Many -> Dataverse Upsert', () => {
 		const executions = await n8n.executions('e2eDwFoToDv00001');
 		expect(executions.filter((execution) => execution.status === 'success')).toHaveLength(2);
 	}, 60_000);
+
+	it('upserts 500 records in batch mode, and Get Many reads back exactly those from Dataverse', async () => {
+		const company = (await dataverse("cdm_companies(cdm_companycode='usmf')?$select=cdm_companyid")) as { cdm_companyid: string };
+		const stats = async () => ((await (await fetch(`${emulators.dataverse.url}/_emulator/stats`)).json()) as { totalRequests: number }).totalRequests;
+		// Dataverse starts with a few accounts of its own in usmf; Get Many must return those plus the 500.
+		const existing = ((await dataverse(`accounts?$select=accountid&$filter=_msdyn_company_value eq ${company.cdm_companyid}`)).value as unknown[]).length;
+		const before = await stats();
+		const response = await deliver({ company: 'usmf', companyId: company.cdm_companyid, count: 500 });
+		const text = await response.text();
+		if (response.status !== 200) throw new Error(`webhook answered ${response.status}: ${text}\n${n8n.log.slice(-4000)}`);
+		const written = JSON.parse(text) as Array<{ outcome: string; key: { accountnumber: string }; record: { name: string } }>;
+		expect(written).toHaveLength(500);
+		expect(written.every((result) => result.outcome === 'created')).toBe(true);
+		expect(new Set(written.map((result) => result.key.accountnumber)).size).toBe(500);
+
+		// Batch mode (100 per $batch): a handful of requests reached Dataverse for the 500 writes, not 500.
+		expect((await stats()) - before).toBeLessThan(20);
+
+		const read = await deliver({ companyId: company.cdm_companyid }, 'read-accounts');
+		expect(read.status).toBe(200);
+		const rows = (await read.json()) as Array<{ accountnumber: string; name: string }>;
+		expect(rows).toHaveLength(existing + 500);
+		const byNumber = new Map(rows.map((row) => [row.accountnumber, row.name]));
+		for (const { key, record } of written) expect(byNumber.get(key.accountnumber)).toBe(record.name);
+	}, 300_000);
 });
