@@ -184,6 +184,22 @@ describe('real n8n: Dataverse (Dual-Write) Trigger, webhook mode', () => {
 		expect(await n8n.executions(workflowId)).toHaveLength(2);
 	}, 30_000);
 
+	it('a restart keeps the same registration (checkExists finds it) and deliveries still start executions', async () => {
+		const before = await registration();
+		await n8n.restart();
+		await n8n.waitForWebhook(`${webhookId}/webhook`);
+		// Let the start's checkExists run (it follows the webhook path being stored).
+		await new Promise((resolve) => setTimeout(resolve, 3_000));
+		const after = await registration();
+		expect(after.endpoints.map((endpoint) => endpoint.serviceendpointid)).toEqual(before.endpoints.map((endpoint) => endpoint.serviceendpointid));
+		expect(after.steps).toHaveLength(2);
+		await dataverse('PATCH', account('E2E-TRIG-1'), { creditlimit: 1000 });
+		await drain();
+		const items = await waitForItems(3);
+		expect(items).toHaveLength(3);
+		expect(items.find((item) => item.json.creditlimit === 1000)?.json.dataverse).toMatchObject({ change: 'update', entity: 'accounts' });
+	}, 300_000);
+
 	it('deactivating the workflow removes the endpoint and its steps from Dataverse', async () => {
 		await n8n.api('POST', `/workflows/${workflowId}/deactivate`);
 		const deadline = Date.now() + 20_000;
