@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { startEmulators, type RunningEmulators } from '../../emulators';
 import { startN8n, type N8nInstance } from '../support/n8n/instance';
 import { emulatorCredential } from '../../scripts/emulatorCredentials';
+import { respondNode, webhookNode } from '../support/n8n/nodes';
 
 /**
  * Our two nodes inside a real n8n, installed from the packed package: Webhook -> F&O Get Many -> Dataverse
@@ -11,7 +11,6 @@ import { emulatorCredential } from '../../scripts/emulatorCredentials';
 describe('real n8n: F&O Get Many -> Dataverse Upsert', () => {
 	let emulators: RunningEmulators;
 	let n8n: N8nInstance;
-	const webhookId = randomUUID();
 
 	const dataverseToken = async (): Promise<string> => {
 		const response = await fetch(emulators.token.tokenUrl, {
@@ -62,15 +61,7 @@ describe('real n8n: F&O Get Many -> Dataverse Upsert', () => {
 					id: 'e2eDwFoToDv00001',
 					name: 'E2E: F&O customers to Dataverse accounts with our nodes',
 					nodes: [
-						{
-							id: 'n1',
-							name: 'Webhook',
-							type: 'n8n-nodes-base.webhook',
-							typeVersion: 2,
-							position: [0, 0],
-							webhookId,
-							parameters: { httpMethod: 'POST', path: 'sync-customers', responseMode: 'responseNode', options: {} },
-						},
+						webhookNode('n1', 'sync-customers'),
 						{
 							id: 'n2',
 							name: 'F&O customers',
@@ -117,14 +108,7 @@ describe('real n8n: F&O Get Many -> Dataverse Upsert', () => {
 								options: { batchSize: 100, returnRecord: true },
 							},
 						},
-						{
-							id: 'n4',
-							name: 'Respond',
-							type: 'n8n-nodes-base.respondToWebhook',
-							typeVersion: 1.1,
-							position: [660, 0],
-							parameters: { respondWith: 'allIncomingItems', options: {} },
-						},
+						respondNode('n4', 660),
 					],
 					connections: {
 						Webhook: { main: [[{ node: 'F&O customers', type: 'main', index: 0 }]] },
@@ -137,15 +121,7 @@ describe('real n8n: F&O Get Many -> Dataverse Upsert', () => {
 					id: 'e2eDwDvReadBack1',
 					name: 'E2E: read Dataverse accounts of a company back with Get Many',
 					nodes: [
-						{
-							id: 'r1',
-							name: 'Webhook',
-							type: 'n8n-nodes-base.webhook',
-							typeVersion: 2,
-							position: [0, 0],
-							webhookId: randomUUID(),
-							parameters: { httpMethod: 'POST', path: 'read-accounts', responseMode: 'responseNode', options: {} },
-						},
+						webhookNode('r1', 'read-accounts'),
 						{
 							id: 'r2',
 							name: 'Dataverse accounts',
@@ -161,14 +137,7 @@ describe('real n8n: F&O Get Many -> Dataverse Upsert', () => {
 								options: { filter: '=_msdyn_company_value eq {{ $json.body.companyId }}', select: ['accountnumber', 'name'] },
 							},
 						},
-						{
-							id: 'r3',
-							name: 'Respond',
-							type: 'n8n-nodes-base.respondToWebhook',
-							typeVersion: 1.1,
-							position: [440, 0],
-							parameters: { respondWith: 'allIncomingItems', options: {} },
-						},
+						respondNode('r3', 440),
 					],
 					connections: {
 						Webhook: { main: [[{ node: 'Dataverse accounts', type: 'main', index: 0 }]] },

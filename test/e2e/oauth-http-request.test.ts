@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { startEmulators, type RunningEmulators } from '../../emulators';
 import { startN8n, type N8nInstance } from '../support/n8n/instance';
 import { createAxiosTransport } from '../support/axios-transport';
+import { webhookNode } from '../support/n8n/nodes';
 
 /**
  * The pieces together, before any node of ours is involved: a real n8n authenticates against the token emulator
@@ -11,7 +11,6 @@ import { createAxiosTransport } from '../support/axios-transport';
 describe('real n8n -> token emulator -> Dataverse emulator', () => {
 	let emulators: RunningEmulators;
 	let n8n: N8nInstance;
-	const webhookId = randomUUID();
 
 	beforeAll(async () => {
 		emulators = await startEmulators({ ports: { token: 0, fo: 0, dataverse: 0 } });
@@ -39,15 +38,7 @@ describe('real n8n -> token emulator -> Dataverse emulator', () => {
 					id: 'e2eHttpCreateAcct1',
 					name: 'E2E: create a Dataverse account over HTTP',
 					nodes: [
-						{
-							id: 'a1',
-							name: 'Webhook',
-							type: 'n8n-nodes-base.webhook',
-							typeVersion: 2,
-							position: [0, 0],
-							webhookId,
-							parameters: { httpMethod: 'POST', path: 'create-account', responseMode: 'lastNode', options: {} },
-						},
+						webhookNode('a1', 'create-account', 'lastNode'),
 						{
 							id: 'a2',
 							name: 'Create account',
