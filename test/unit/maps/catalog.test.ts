@@ -169,7 +169,7 @@ describe.each(files)('catalog map %s', (file) => {
 
 describe('catalog dependencies', () => {
 	const definitions = files.map(load);
-	(files.length > 0 ? it : it.skip)('orders every map with no cycle', () => {
+	it('orders every map with no cycle', () => {
 		const plan = dependencyOrder(definitions);
 		expect(plan.order).toHaveLength(definitions.length);
 		expect(plan.cycles).toEqual([]);
