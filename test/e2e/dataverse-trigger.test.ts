@@ -161,8 +161,9 @@ describe('real n8n: Dataverse (Dual-Write) Trigger, webhook mode', () => {
 		expect(byChange.create?.accountnumber).toBe('E2E-TRIG-1');
 		expect(byChange.update?.dataverse).toMatchObject({ entity: 'accounts', change: 'update', key: { accountid: id } });
 		expect(byChange.update?.name).toBe('Trigger test (edited)');
-		const executions = await n8n.executions(workflowId);
-		expect(executions.filter((execution) => execution.status === 'success')).toHaveLength(2);
+		const succeeded = (list: Array<{ status: string }>) => list.filter((execution) => execution.status === 'success');
+		const executions = await n8n.waitForExecutions(workflowId, (list) => succeeded(list).length >= 2);
+		expect(succeeded(executions)).toHaveLength(2);
 	}, 60_000);
 
 	it('an update outside the filtering attributes, and our own tagged write, start no execution (the delivery is acknowledged)', async () => {

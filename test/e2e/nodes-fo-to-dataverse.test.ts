@@ -190,8 +190,9 @@ describe('real n8n: F&O Get Many -> Dataverse Upsert', () => {
 		expect(response.status).toBe(200);
 		const results = (await response.json()) as Array<{ outcome: string }>;
 		expect(results.map((result) => result.outcome)).toEqual(['updated', 'updated', 'updated']);
-		const executions = await n8n.executions('e2eDwFoToDv00001');
-		expect(executions.filter((execution) => execution.status === 'success')).toHaveLength(2);
+		const succeeded = (list: Array<{ status: string }>) => list.filter((execution) => execution.status === 'success');
+		const executions = await n8n.waitForExecutions('e2eDwFoToDv00001', (list) => succeeded(list).length >= 2);
+		expect(succeeded(executions)).toHaveLength(2);
 	}, 60_000);
 
 	it('upserts 500 records in batch mode, and Get Many reads back exactly those from Dataverse', async () => {

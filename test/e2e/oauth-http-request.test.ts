@@ -117,7 +117,7 @@ describe('real n8n -> token emulator -> Dataverse emulator', () => {
 	});
 
 	it('the execution was recorded as a success in n8n', async () => {
-		const executions = await n8n.executions('e2eHttpCreateAcct1');
+		const executions = await n8n.waitForExecutions('e2eHttpCreateAcct1', (list) => list.some((execution) => execution.status === 'success'));
 		expect(executions.length).toBeGreaterThanOrEqual(1);
 		expect(executions[0].status).toBe('success');
 	});

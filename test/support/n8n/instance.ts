@@ -310,6 +310,23 @@ export class N8nInstance {
 		return res.data;
 	}
 
+	/**
+	 * Executions of a workflow once `done` accepts them. n8n answers a webhook (Respond to Webhook, or
+	 * onReceived) before it has stored the execution, so a read right after the response can miss the newest one.
+	 */
+	async waitForExecutions(
+		workflowId: string,
+		done: (executions: Array<{ id: string; status: string; data?: unknown }>) => boolean,
+		timeoutMs = 30_000,
+	): Promise<Array<{ id: string; status: string; data?: unknown }>> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const executions = await this.executions(workflowId);
+			if (done(executions) || Date.now() > deadline) return executions;
+			await new Promise((r) => setTimeout(r, 250));
+		}
+	}
+
 	async stop(): Promise<void> {
 		const child = this.child;
 		this.child = undefined;
