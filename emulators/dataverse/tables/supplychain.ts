@@ -1,4 +1,14 @@
-import { bool, choice, company, date, dec, int, lookup, memo, money, str, systemColumns, type TableDef } from './types';
+import { bool, choice, company, date, dec, int, lookup, memo, money, str, systemColumns, type ColumnDef, type TableDef } from './types';
+
+/** The primary-address columns sites and warehouses both carry. */
+const primaryAddress: ColumnDef[] = [
+	str('msdyn_primaryaddresscity', 60),
+	str('msdyn_primaryaddresscountryregionid', 10),
+	str('msdyn_primaryaddressstateid', 10),
+	str('msdyn_primaryaddressstreet', 250),
+	str('msdyn_primaryaddresszipcode', 10),
+	str('msdyn_formattedprimaryaddress', 500),
+];
 
 export const product: TableDef = {
 	logicalName: 'product',
@@ -47,12 +57,7 @@ export const msdyn_operationalsite: TableDef = {
 		bool('msdyn_isreceivingwarehouseoverrideallowed'),
 		bool('msdyn_isprimaryaddressassigned'),
 		bool('msdyn_masterplannedusestransferjournal'),
-		str('msdyn_primaryaddresscity', 60),
-		str('msdyn_primaryaddresscountryregionid', 10),
-		str('msdyn_primaryaddressstateid', 10),
-		str('msdyn_primaryaddressstreet', 250),
-		str('msdyn_primaryaddresszipcode', 10),
-		str('msdyn_formattedprimaryaddress', 500),
+		...primaryAddress,
 		company(),
 	],
 	alternateKeys: [{ name: 'msdyn_operationalsite_company_key', columns: ['msdyn_siteid', 'msdyn_company'] }],
@@ -78,12 +83,7 @@ export const msdyn_warehouse: TableDef = {
 		lookup('msdyn_transitwarehouse', 'msdyn_warehouse'),
 		lookup('msdyn_mainrefillingwarehouse', 'msdyn_warehouse'),
 		bool('msdyn_iswarehousemanagementprocessesenabled'),
-		str('msdyn_primaryaddresscity', 60),
-		str('msdyn_primaryaddresscountryregionid', 10),
-		str('msdyn_primaryaddressstateid', 10),
-		str('msdyn_primaryaddressstreet', 250),
-		str('msdyn_primaryaddresszipcode', 10),
-		str('msdyn_formattedprimaryaddress', 500),
+		...primaryAddress,
 		company(),
 	],
 	alternateKeys: [{ name: 'msdyn_warehouse_company_key', columns: ['msdyn_warehouseidentifier', 'msdyn_company'] }],

@@ -1,10 +1,9 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import { envelopeTargetProblem, envelopeWrite, hasEnvelope, withResult, type EnvelopedItem } from '../../../../lib/sync';
-import { keyFieldNames, keyFromValues, mappedValues, recordFromValues } from '../../helpers/fields';
 import type { NodeProfile } from '../../helpers/profile';
 import { showFor, valuesMapper } from '../common';
 import { writeOptions, writeOptionsOf } from './options';
-import { runWrites } from './write';
+import { columnsWrite, runWrites } from './write';
 
 /** Where Upsert takes entity, key and values from: its own parameters, or the `dualWrite` envelope of each item. */
 export const VALUES_FROM = 'valuesFrom';
@@ -75,16 +74,5 @@ export async function execute(this: IExecuteFunctions, profile: NodeProfile): Pr
 			},
 		);
 	}
-	return await runWrites(this, profile, (context, itemIndex, entity) => {
-		const node = context.getNode();
-		const { values, matchingColumns } = mappedValues(context, 'columns', itemIndex);
-		const key = keyFromValues(node, entity, values, matchingColumns, itemIndex);
-		return {
-			operation: 'upsert',
-			entity: entity.name,
-			key,
-			record: recordFromValues(node, entity, values, itemIndex, keyFieldNames(entity)),
-			options: writeOptionsOf(context, profile, itemIndex),
-		};
-	});
+	return await runWrites(this, profile, columnsWrite('upsert', profile));
 }

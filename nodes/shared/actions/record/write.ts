@@ -1,11 +1,31 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 import type { BatchWrite, BatchWriteResult, Connector, EntityInfo, WriteResult } from '../../../../lib/connectors';
 import { errorJson, toNodeError } from '../../helpers/errors';
+import { keyFieldNames, keyFromValues, mappedValues, recordFromValues } from '../../helpers/fields';
 import type { NodeProfile } from '../../helpers/profile';
 import { getConnector } from '../../transport';
+import { writeOptionsOf } from './options';
 
 /** Turns item `itemIndex` into one write, or throws a NodeOperationError naming what is wrong with it. */
 export type PrepareWrite = (context: IExecuteFunctions, itemIndex: number, entity: EntityInfo) => BatchWrite;
+
+/**
+ * An Update or Upsert from the resource mapper: the matching columns are the key, the other columns the record
+ * (key fields never go in the body: F&O rejects key changes and Dataverse drops them on update).
+ */
+export function columnsWrite(operation: 'update' | 'upsert', profile: NodeProfile): PrepareWrite {
+	return (context, itemIndex, entity) => {
+		const node = context.getNode();
+		const { values, matchingColumns } = mappedValues(context, 'columns', itemIndex);
+		return {
+			operation,
+			entity: entity.name,
+			key: keyFromValues(node, entity, values, matchingColumns, itemIndex),
+			record: recordFromValues(node, entity, values, itemIndex, keyFieldNames(entity)),
+			options: writeOptionsOf(context, profile, itemIndex),
+		};
+	};
+}
 
 /** The entity of an item, described once per run (the connector caches $metadata per environment). */
 export async function entityOf(
