@@ -6,9 +6,21 @@
 import { NetworkError, ODataError, redactSecrets } from '../odata';
 import type { ErrorClass, JournalError } from './types';
 
+/**
+ * A write that names a record the server does not have (a lookup to a customer group not synced yet): retried
+ * once the parent arrives. Dataverse says so with 0x80040217 on a bind; F&O with its "not found in the related
+ * table" Infolog line.
+ */
+const MISSING_REFERENCE_CODES = new Set(['0x80040217']);
+const MISSING_REFERENCE_TEXT = /not found in the related table|does not exist in .* entity \(referenced by/i;
+
 export function classifyError(error: unknown): ErrorClass {
 	if (error instanceof NetworkError) return 'transient';
 	if (!(error instanceof ODataError)) return 'unknown';
+	if (error.status === 400 || error.status === 404) {
+		if (error.serverCode !== undefined && MISSING_REFERENCE_CODES.has(error.serverCode.toLowerCase())) return 'missing-reference';
+		if (MISSING_REFERENCE_TEXT.test(`${error.serverMessage ?? ''} ${error.innerMessage ?? ''}`)) return 'missing-reference';
+	}
 	switch (error.status) {
 		case 429:
 			return 'throttling';

@@ -60,8 +60,16 @@ export interface LedgerSync {
 	map: string;
 	source: { side: SystemName; key: EnvelopeKey; hash: string; version?: string };
 	target: { side: SystemName; key: EnvelopeKey; hash: string; version?: string };
-	/** The agreed mapped values (the new assumed master state); omitted = leave the master state unchanged. */
+	/**
+	 * The agreed mapped values (the new assumed master state) under the target's field names, stored on the target's
+	 * row; omitted = leave the master state unchanged.
+	 */
 	master?: Record<string, unknown>;
+	/**
+	 * The same agreement under the source's field names, stored on the source's row (a later change in the other
+	 * direction merges against it). Omitted = the source's row gets `master` too.
+	 */
+	sourceMaster?: Record<string, unknown>;
 	at?: number;
 }
 
@@ -158,6 +166,11 @@ export interface ClaimOptions {
 	leaseMs: number;
 	/** Claim even when the map is paused or stopped (an operator's manual run). */
 	ignoreMapState?: boolean;
+	/**
+	 * Claim changes of this direction only, and count only this direction's in-flight batch as "busy": the two
+	 * workflows of one map (F&O -> Dataverse and back) drain one journal side by side. Default: both directions.
+	 */
+	direction?: SyncDirection;
 }
 
 export interface ClaimedBatch {

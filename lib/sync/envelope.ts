@@ -10,7 +10,18 @@ import type { SyncDirection } from '../maps/types';
 export type ChangeType = 'create' | 'update' | 'delete';
 
 /** Why an item was not written. Every skip carries one, so nothing vanishes silently. */
-export type SkipDecision = 'echo' | 'filtered' | 'no-change' | 'not-this-direction' | 'paused' | 'conflict-lost' | 'stale';
+export type SkipDecision =
+	| 'echo'
+	| 'filtered'
+	| 'no-change'
+	| 'not-this-direction'
+	| 'paused'
+	| 'conflict-lost'
+	| 'stale'
+	/** A delete of a record the ledger never linked to the other side: nothing there to delete. */
+	| 'not-linked'
+	/** The change could not be mapped (a MapError); journaled as failed, with the error in `detail`. */
+	| 'failed';
 
 /** Key values by field; Dataverse lookups inside a key are dotted paths (`msdyn_company.cdm_companycode`). */
 export type EnvelopeKey = Record<string, string | number | boolean | null>;
@@ -37,6 +48,8 @@ export interface DualWriteEnvelope {
 		eventId?: string;
 		/** ISO time of the change at the source. */
 		at?: string;
+		/** `hashRecord` of the source record as read (live sync: the ledger's "seen" hash for the source side). */
+		hash?: string;
 	};
 	target: {
 		system: SystemName;
@@ -55,6 +68,21 @@ export interface DualWriteEnvelope {
 	 * `outcome` as the connector reports it, `id` the Dataverse primary id of the row written.
 	 */
 	result?: EnvelopeWriteResult;
+	/**
+	 * Live sync: the journal change this item carries, under the lease of the trigger's batch. The Map and upsert
+	 * nodes record the item's outcome there; absent on items that did not come from the journal.
+	 */
+	journal?: EnvelopeJournalRef;
+	/**
+	 * Live sync: the mapped fields' values as the source holds them (source field names), for the ledger's master
+	 * state on the source side. Set by the Map node.
+	 */
+	sourceValues?: Record<string, unknown>;
+}
+
+export interface EnvelopeJournalRef {
+	id: number;
+	lease: string;
 }
 
 export interface EnvelopeWriteResult {

@@ -6,3 +6,4 @@ export * from './compare';
 export * from './diff';
 export * from './conflict';
 export * from './echo';
+export * from './live';

@@ -3,9 +3,10 @@
  * it) in; the target record with its envelope, or the input with a skip decision, out. MapErrors pass through.
  */
 import type { CompiledMap, SyncDirection } from '../maps';
-import { apply } from '../maps';
+import { apply, hashRecord } from '../maps';
 import type { SystemName } from '../odata';
 import { ENVELOPE_FIELD, hasEnvelope, type DualWriteEnvelope, type EnvelopeKey } from './envelope';
+import { sideValues } from './live/sides';
 
 export type MapStepResult = { output: 'mapped' | 'skipped'; json: Record<string, unknown> };
 
@@ -38,7 +39,10 @@ export function mapStep(compiled: CompiledMap, direction: SyncDirection, json: R
 		...(incoming?.source.version !== undefined ? { version: incoming.source.version } : {}),
 		...(incoming?.source.eventId !== undefined ? { eventId: incoming.source.eventId } : {}),
 		...(incoming?.source.at !== undefined ? { at: incoming.source.at } : {}),
+		...(incoming?.source.hash !== undefined ? { hash: incoming.source.hash } : {}),
 	});
+	// Live sync: the journal change rides along so that the upsert (or the skip below) can record its outcome.
+	const live = incoming?.journal !== undefined ? { journal: incoming.journal } : {};
 	const skip = (decision: NonNullable<DualWriteEnvelope['decision']>, detail: string): MapStepResult => {
 		const targetSide = target === 'fo' ? compiled.definition.fo : compiled.definition.dataverse;
 		const envelope: DualWriteEnvelope = {
@@ -47,6 +51,7 @@ export function mapStep(compiled: CompiledMap, direction: SyncDirection, json: R
 			target: { system: target, entity: targetSide.entity, key: {} },
 			decision,
 			detail,
+			...live,
 		};
 		return { output: 'skipped', json: { ...record, [ENVELOPE_FIELD]: envelope } };
 	};
@@ -54,13 +59,27 @@ export function mapStep(compiled: CompiledMap, direction: SyncDirection, json: R
 	if (incoming && incoming.source.system !== source) {
 		return skip('not-this-direction', `the item comes from ${incoming.source.system}, map ${compiled.id} runs ${direction}`);
 	}
+	// A live delete carries no record to map: the trigger found the target's key in the ledger.
+	if (incoming?.journal && incoming.change === 'delete') {
+		if (Object.keys(incoming.target.key).length === 0) return skip('not-linked', 'the delete names no target record');
+		const envelope: DualWriteEnvelope = { ...base, source: sourceInfo(incoming.source.key), target: { ...incoming.target, system: target }, ...live };
+		return { output: 'mapped', json: { [ENVELOPE_FIELD]: envelope } };
+	}
 	const result = apply(compiled, direction, record);
 	if (result.kind === 'skipped') return skip(result.decision, result.detail);
+	// An incoming envelope's key is the record's identity in the ledger (a Dataverse row's id); a plain record has the
+	// map's key.
+	const sourceKey = incoming && Object.keys(incoming.source.key).length > 0 ? incoming.source.key : result.source.key;
 	const envelope: DualWriteEnvelope = {
 		...base,
-		source: sourceInfo(result.source.key),
+		source: sourceInfo(sourceKey),
 		target: { system: target, entity: result.target.entity, key: result.target.key, lookups: result.target.lookups },
 		hash: result.hash,
+		...live,
 	};
+	if (incoming) {
+		envelope.source.hash ??= hashRecord(compiled, source, record);
+		envelope.sourceValues = sideValues(compiled, source, record);
+	}
 	return { output: 'mapped', json: { ...result.target.record, [ENVELOPE_FIELD]: envelope } };
 }

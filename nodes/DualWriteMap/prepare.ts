@@ -1,4 +1,4 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodePropertyOptions } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type INode, type INodePropertyOptions } from 'n8n-workflow';
 import {
 	applyOverrides,
 	catalogMap,
@@ -72,13 +72,14 @@ function overridesOf(parameters: OverrideParameters): MapOverrides {
 }
 
 /** The map, with overrides, validated and compiled; every problem is a NodeOperationError naming all issues. */
-export function prepareMap(context: IExecuteFunctions): { compiled: CompiledMap; direction: SyncDirection } {
-	const node = context.getNode();
-	const mapId = context.getNodeParameter('map', 0) as string;
-	const direction = context.getNodeParameter('direction', 0) as SyncDirection;
+export type ParameterReader = (name: string, fallback?: unknown) => unknown;
+
+export function prepareMap(node: INode, param: ParameterReader): { compiled: CompiledMap; direction: SyncDirection } {
+	const mapId = param('map') as string;
+	const direction = param('direction') as SyncDirection;
 	let definition: MapDefinition | undefined;
 	if (mapId === CUSTOM) {
-		definition = parseJson(context.getNodeParameter('mapJson', 0));
+		definition = parseJson(param('mapJson'));
 		if (!definition || typeof definition !== 'object' || Array.isArray(definition)) {
 			throw new NodeOperationError(node, 'The custom map is not a JSON object', { description: 'Paste a map in the JSON format of the catalog' });
 		}
@@ -95,7 +96,7 @@ export function prepareMap(context: IExecuteFunctions): { compiled: CompiledMap;
 	let issues = errors(definition);
 	if (issues.length > 0) throw fail('', issues);
 
-	const overrides = overridesOf((context.getNodeParameter('overrides', 0, {}) as IDataObject) as OverrideParameters);
+	const overrides = overridesOf((param('overrides', {}) as IDataObject) as OverrideParameters);
 	if ((overrides.fields?.length ?? 0) + (overrides.valuePairs?.length ?? 0) > 0) {
 		try {
 			definition = applyOverrides(definition, overrides);

@@ -126,7 +126,7 @@ function expireLeases(ctx: StoreContext, map: string, now: number): void {
 }
 
 const CLAIMABLE = `SELECT j.id FROM journal j
-	WHERE j.map = ? AND j.status = 'pending' AND j.next_attempt_at <= ?
+	WHERE j.map = ? AND (? IS NULL OR j.direction = ?) AND j.status = 'pending' AND j.next_attempt_at <= ?
 		AND NOT EXISTS (
 			SELECT 1 FROM journal e
 			WHERE e.map = j.map AND e.order_key = j.order_key AND e.status IN ('pending', 'in-flight') AND e.id < j.id
@@ -143,8 +143,11 @@ export function claimBatch(ctx: StoreContext, map: string, limit: number, option
 			const state = db.get<{ state: string }>('SELECT state FROM map_state WHERE map = ?', map)?.state;
 			if (state === 'paused' || state === 'stopped') return { changes: [], blocked: state };
 		}
-		if (db.get("SELECT 1 AS busy FROM journal WHERE map = ? AND status = 'in-flight' LIMIT 1", map)) return { changes: [], blocked: 'busy' };
-		const ids = db.all<{ id: number }>(CLAIMABLE, map, now, Math.max(0, Math.floor(limit)));
+		const direction = nul(options.direction);
+		if (db.get("SELECT 1 AS busy FROM journal WHERE map = ? AND (? IS NULL OR direction = ?) AND status = 'in-flight' LIMIT 1", map, direction, direction)) {
+			return { changes: [], blocked: 'busy' };
+		}
+		const ids = db.all<{ id: number }>(CLAIMABLE, map, direction, direction, now, Math.max(0, Math.floor(limit)));
 		if (ids.length === 0) return { changes: [], blocked: 'empty' };
 		const lease = ctx.newLease();
 		const leaseUntil = now + options.leaseMs;

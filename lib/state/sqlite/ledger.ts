@@ -75,8 +75,9 @@ export function recordSync(ctx: StoreContext, syncs: LedgerSync | LedgerSync[]):
 				db.run(SET_COUNTERPART, sourceKey, sync.map, sync.target.side, targetKey);
 			} else {
 				const values = json(sync.master);
+				const sourceValues = sync.sourceMaster === undefined ? values : json(sync.sourceMaster);
 				// The master hash is the target's: the agreed values as the last written side normalises them.
-				db.run(SET_MASTER, targetKey, values, sync.target.hash, at, sync.map, sync.source.side, sourceKey);
+				db.run(SET_MASTER, targetKey, sourceValues, sync.target.hash, at, sync.map, sync.source.side, sourceKey);
 				db.run(SET_MASTER, sourceKey, values, sync.target.hash, at, sync.map, sync.target.side, targetKey);
 			}
 		}

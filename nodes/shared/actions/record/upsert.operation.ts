@@ -3,6 +3,7 @@ import { envelopeTargetProblem, envelopeWrite, hasEnvelope, withResult, type Env
 import type { NodeProfile } from '../../helpers/profile';
 import { showFor, valuesMapper } from '../common';
 import { writeOptions, writeOptionsOf } from './options';
+import { liveUpsert } from './liveUpsert';
 import { columnsWrite, runWrites } from './write';
 
 /** Where Upsert takes entity, key and values from: its own parameters, or the `dualWrite` envelope of each item. */
@@ -54,6 +55,15 @@ export async function execute(this: IExecuteFunctions, profile: NodeProfile): Pr
 			}
 			return json;
 		};
+		const live = items.filter((item) => hasEnvelope(item.json) && item.json.dualWrite.journal !== undefined).length;
+		if (live > 0) {
+			if (live !== items.length) {
+				throw new NodeOperationError(node, 'Some items come from the Dual-Write Trigger (live sync) and some do not', {
+					description: 'Give live-sync items and other items their own upsert node.',
+				});
+			}
+			return await liveUpsert(this, profile, items.map((_item, index) => enveloped(index)));
+		}
 		const writeOf = (itemIndex: number) => {
 			const item = enveloped(itemIndex);
 			const problem = envelopeTargetProblem(profile.system, item);

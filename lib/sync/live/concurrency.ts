@@ -1,0 +1,13 @@
+/** `fn` over `inputs` with at most `limit` calls in flight; results in input order. */
+export async function mapConcurrent<T, R>(inputs: readonly T[], limit: number, fn: (input: T, index: number) => Promise<R>): Promise<R[]> {
+	const results = new Array<R>(inputs.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < inputs.length) {
+			const index = next++;
+			results[index] = await fn(inputs[index], index);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, inputs.length)) }, worker));
+	return results;
+}

@@ -1,0 +1,203 @@
+/**
+ * Live sync through lib/ alone (no n8n), over real HTTP to both emulators: changes are journaled as a capture would
+ * journal them, a cycle claims them, the batch goes through the Map step and the live upsert, and the tests read
+ * both systems back. The end-to-end tests run the same path inside n8n.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnector, type Connector } from '../../../lib/connectors';
+import { catalogMap, compileMap, type CompiledMap, type SyncDirection } from '../../../lib/maps';
+import { openSqliteStateStore, type NewChange, type StateStore } from '../../../lib/state';
+import { copyMap, mapStep, runCycle, writeLive, type EnvelopedItem } from '../../../lib/sync';
+import { startEmulators, type Emulators } from '../../support/emulators';
+
+/** The maps customers V3 -> accounts looks up, in dependency order, then the map itself. */
+const PREREQUISITES = [
+	'legal-entities-cdm-companies',
+	'currencies-transactioncurrencies',
+	'payment-days-msdyn-paymentdays',
+	'payment-schedules-msdyn-paymentschedules',
+	'customer-payment-methods-msdyn-customerpaymentmethods',
+	'vendor-payment-methods-msdyn-vendorpaymentmethods',
+	'sales-tax-groups-msdyn-salestaxgroups',
+	'vendor-groups-msdyn-vendorgroups',
+	'terms-of-payment-msdyn-paymentterms',
+	'customer-groups-msdyn-customergroups',
+	'vendors-v2-msdyn-vendors',
+];
+const MAP = 'customers-v3-accounts';
+
+let emulators: Emulators;
+let fo: Connector;
+let dv: Connector;
+let store: StateStore;
+let dir: string;
+let compiled: CompiledMap;
+
+const compile = (id: string) => compileMap(catalogMap(id) ?? (() => { throw new Error(`no map ${id}`); })());
+
+/** One cycle of a direction; the "execution" is the Map step plus the live upsert, as the template wires them. */
+async function cycle(direction: SyncDirection) {
+	const source = direction === 'fo->dataverse' ? fo : dv;
+	const target = direction === 'fo->dataverse' ? dv : fo;
+	const emitted: EnvelopedItem[][] = [];
+	const result = await runCycle({
+		store,
+		source,
+		compiled,
+		direction,
+		batchSize: 100,
+		leaseMs: 60_000,
+		emit: async (items) => {
+			emitted.push(items);
+			const mapped = items.map((item) => mapStep(compiled, direction, item)).filter((step) => step.output === 'mapped');
+			await writeLive({ store, connector: target, compiled }, mapped.map((step) => step.json as EnvelopedItem));
+			return { ok: true };
+		},
+	});
+	return { ...result, emitted };
+}
+
+let eventCounter = 0;
+async function journal(direction: SyncDirection, key: Record<string, string>, change: NewChange['change'] = 'update') {
+	const entity = direction === 'fo->dataverse' ? 'CustomersV3' : 'accounts';
+	await store.append([{ map: MAP, direction, change, source: { entity, key, eventId: `test-${++eventCounter}` } }]);
+}
+
+/** Two organisations of the F&O seed (the map syncs organisations only), found in beforeAll. */
+let FO_KEY: { dataAreaId: string; CustomerAccount: string };
+let OTHER_KEY: { dataAreaId: string; CustomerAccount: string };
+
+async function dvAccount() {
+	const row = await dv.get('accounts', { accountnumber: FO_KEY.CustomerAccount, 'msdyn_company.cdm_companycode': 'usmf' }, { select: ['accountid', 'name', 'description', 'creditlimit'] });
+	if (!row) throw new Error(`account ${FO_KEY.CustomerAccount} is missing in Dataverse`);
+	return row as { accountid: string; name: string; description: string | null; creditlimit: number | null };
+}
+
+beforeAll(async () => {
+	emulators = await startEmulators({ seed: { customersPerCompany: 3 } });
+	fo = createConnector('fo', { environmentUrl: emulators.fo.url, transport: emulators.fo.transport });
+	// Few, short retries: the outage test wants the failure journaled, not waited out inside the connector.
+	dv = createConnector('dataverse', { environmentUrl: emulators.dataverse.url, transport: emulators.dataverse.transport, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 } });
+	dir = mkdtempSync(join(tmpdir(), 'dw-live-'));
+	// Short backoff: the outage test waits for the automatic retry.
+	store = await openSqliteStateStore({ file: join(dir, 'state.sqlite'), backoff: { baseMs: 50, jitter: 0 } });
+	for (const id of PREREQUISITES) {
+		const report = await copyMap({ store, source: fo, target: dv, compiled: compile(id), direction: 'fo->dataverse' });
+		expect({ id, failed: report.failed }).toEqual({ id, failed: [] });
+	}
+	const organisations: Array<Record<string, unknown>> = [];
+	for await (const page of fo.readPages('CustomersV3', { company: 'usmf', filter: "PartyType eq 'Organization'", select: ['dataAreaId', 'CustomerAccount'] })) organisations.push(...page);
+	[FO_KEY, OTHER_KEY] = organisations.map((r) => ({ dataAreaId: 'usmf', CustomerAccount: String(r.CustomerAccount) }));
+	compiled = compile(MAP);
+	const report = await copyMap({ store, source: fo, target: dv, compiled, direction: 'fo->dataverse' });
+	expect(report.failed).toEqual([]);
+	expect(report.written).toBeGreaterThan(0);
+});
+
+afterAll(async () => {
+	await store?.close();
+	await emulators?.close();
+	rmSync(dir, { recursive: true, force: true });
+});
+
+describe('live sync through the journal', () => {
+	it('the initial copy linked the records: a second copy writes nothing', async () => {
+		const report = await copyMap({ store, source: fo, target: dv, compiled, direction: 'fo->dataverse' });
+		expect(report.written).toBe(0);
+		expect(report.unchanged).toBeGreaterThan(0);
+		const account = await dvAccount();
+		expect((await store.getLedger(MAP, 'fo', FO_KEY))?.counterpartKey).toEqual({ accountid: account.accountid });
+	});
+
+	it('an F&O edit reaches Dataverse, and its echo does not come back', async () => {
+		await fo.update('CustomersV3', FO_KEY, { SalesMemo: 'Edited in F&O' });
+		await journal('fo->dataverse', FO_KEY);
+		const forward = await cycle('fo->dataverse');
+		expect(forward.emitted.flat()).toHaveLength(1);
+		expect((await dvAccount()).description).toBe('Edited in F&O');
+
+		// Dataverse reports our write as a change of the account: the ledger knows it as our echo.
+		await journal('dataverse->fo', { accountid: (await dvAccount()).accountid });
+		const back = await cycle('dataverse->fo');
+		expect(back.emitted).toHaveLength(0);
+		const entries = await store.list({ map: MAP, order: 'desc', limit: 1 });
+		expect(entries.items[0]).toMatchObject({ status: 'skipped', decision: 'echo' });
+	});
+
+	it('a Dataverse edit reaches F&O', async () => {
+		const account = await dvAccount();
+		await dv.update('accounts', { accountid: account.accountid }, { name: 'Renamed in Dataverse' });
+		await journal('dataverse->fo', { accountid: account.accountid });
+		const back = await cycle('dataverse->fo');
+		expect(back.emitted.flat()).toHaveLength(1);
+		expect((await fo.get('CustomersV3', FO_KEY))?.OrganizationName).toBe('Renamed in Dataverse');
+	});
+
+	it('edits of different fields on both sides at once both survive', async () => {
+		const account = await dvAccount();
+		await fo.update('CustomersV3', FO_KEY, { SalesMemo: 'memo from F&O' });
+		await dv.update('accounts', { accountid: account.accountid }, { name: 'name from Dataverse' });
+		await journal('fo->dataverse', FO_KEY);
+		await journal('dataverse->fo', { accountid: account.accountid });
+		await cycle('fo->dataverse');
+		await cycle('dataverse->fo');
+		// Settle whatever convergence changes the merge journaled.
+		await cycle('fo->dataverse');
+		await cycle('dataverse->fo');
+		const foRecord = await fo.get('CustomersV3', FO_KEY);
+		const dvRecord = await dvAccount();
+		expect({ fo: foRecord?.OrganizationName, dv: dvRecord.name }).toEqual({ fo: 'name from Dataverse', dv: 'name from Dataverse' });
+		expect({ fo: foRecord?.SalesMemo, dv: dvRecord.description }).toEqual({ fo: 'memo from F&O', dv: 'memo from F&O' });
+	});
+
+	it('the same field edited on both sides converges to the primary side (F&O) and the conflict is logged', async () => {
+		const account = await dvAccount();
+		await fo.update('CustomersV3', FO_KEY, { SalesMemo: 'F&O wins' });
+		await dv.update('accounts', { accountid: account.accountid }, { description: 'Dataverse loses' });
+		await journal('dataverse->fo', { accountid: account.accountid });
+		await journal('fo->dataverse', FO_KEY);
+		for (let round = 0; round < 3; round++) {
+			await cycle('dataverse->fo');
+			await cycle('fo->dataverse');
+		}
+		expect((await fo.get('CustomersV3', FO_KEY))?.SalesMemo).toBe('F&O wins');
+		expect((await dvAccount()).description).toBe('F&O wins');
+		const activity = await store.listActivity({ map: MAP });
+		const conflict = activity.items.find((entry) => entry.event === 'conflict');
+		expect(conflict?.detail).toMatchObject({ conflicts: [expect.objectContaining({ field: expect.any(String), winner: 'fo' })] });
+	});
+
+	it('a failed write is journaled with the server error and succeeds on a later attempt', async () => {
+		await fo.update('CustomersV3', FO_KEY, { SalesMemo: 'while Dataverse is down' });
+		await journal('fo->dataverse', FO_KEY);
+		await emulators.dataverse.admin('POST', '/_emulator/faults', { outageUntil: Date.now() + 600_000 });
+		try {
+			await cycle('fo->dataverse');
+		} finally {
+			await emulators.dataverse.admin('POST', '/_emulator/faults/reset');
+		}
+		const [latest] = (await store.list({ map: MAP, limit: 1 })).items;
+		// Transient: back to pending for another attempt after the backoff, with the server's answer kept.
+		expect(latest).toMatchObject({ status: 'pending', attempts: 1, error: { class: 'transient', status: 503 } });
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		await cycle('fo->dataverse');
+		expect((await store.get(latest.id))?.status).toBe('done');
+		expect((await dvAccount()).description).toBe('while Dataverse is down');
+	});
+
+	it('a delete in Dataverse deletes the linked F&O record; its echo is recognised', async () => {
+		const key = OTHER_KEY;
+		const linked = await store.getLedger(MAP, 'fo', key);
+		expect(linked?.counterpartKey).toBeDefined();
+		const accountid = String(linked?.counterpartKey?.accountid);
+		await dv.delete('accounts', { accountid });
+		await journal('dataverse->fo', { accountid }, 'delete');
+		await cycle('dataverse->fo');
+		expect(await fo.get('CustomersV3', key)).toBeUndefined();
+		await journal('fo->dataverse', key, 'delete');
+		const back = await cycle('fo->dataverse');
+		expect(back.emitted).toHaveLength(0);
+	});
+});
