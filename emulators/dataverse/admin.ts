@@ -4,7 +4,7 @@ import type { Webhooks } from './webhooks';
 
 /**
  * Loopback tooling under `/_emulator/` (no token): health, table counts and dumps, reset/reseed,
- * settings, webhook delivery log and drain, and switching an app user off (-> 403).
+ * settings, expiring change-tracking tokens, webhook delivery log and drain, and switching an app user off (-> 403).
  */
 export function adminHandler(engine: Engine, webhooks: Webhooks, reset: (body: unknown) => void): (req: EmuRequest) => Promise<EmuResponse> {
 	return async (req) => {
@@ -37,6 +37,11 @@ export function adminHandler(engine: Engine, webhooks: Webhooks, reset: (body: u
 					Object.assign(engine.settings, patch);
 				}
 				return json(200, engine.settings);
+			}
+			if (path === '/_emulator/changetracking/expire' && req.method === 'POST') {
+				// Every token handed out so far expires; the version moves on so a token issued next is valid.
+				engine.store.changeTrackingFloor = engine.store.nextVersion();
+				return json(200, { changeTrackingFloor: engine.store.changeTrackingFloor });
 			}
 			if (path === '/_emulator/webhooks/deliveries') {
 				if (req.method === 'DELETE') webhooks.log.length = 0;

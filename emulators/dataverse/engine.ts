@@ -18,6 +18,8 @@ export interface Settings {
 	maxBodyBytes: number;
 	/** Plug-in depth at which a call is treated as an infinite loop (Dataverse: 8). */
 	maxDepth: number;
+	/** `Organization.ExpireChangeTrackingInDays` (default 7): older change-tracking tokens have expired. */
+	expireChangeTrackingInDays: number;
 }
 
 export interface ContentIdRef {
@@ -63,7 +65,7 @@ export class Engine {
 	) {
 		this.schema = new Schema(defs);
 		this.store = new Store(this.schema);
-		this.settings = { webhookTimeoutMs: 60_000, maxPageSize: 5000, maxBodyBytes: 128 * 1024 * 1024, maxDepth: 8, ...settings };
+		this.settings = { webhookTimeoutMs: 60_000, maxPageSize: 5000, maxBodyBytes: 128 * 1024 * 1024, maxDepth: 8, expireChangeTrackingInDays: 7, ...settings };
 		this.orgName = new URL(baseUrl).hostname.split('.')[0] || 'emulator';
 	}
 

@@ -34,6 +34,7 @@ export const CODES = {
 	depthExceeded: '0x80044182',
 	tooLarge: '0x8004e000',
 	keyNotValid: '0x80060891',
+	expiredVersionStamp: '0x80044352',
 } as const;
 
 export function errorResponse(e: DvError, headers: Record<string, string> = {}): EmuResponse {

@@ -18,6 +18,8 @@ export type Row = Record<string, unknown>;
 export interface ChangeEntry {
 	v: number;
 	id: string;
+	/** The change was a delete. */
+	deleted?: boolean;
 }
 
 export class Tx {
@@ -105,8 +107,8 @@ export class TableStore {
 		}
 	}
 
-	private logChange(tx: Tx, id: string, v: number): void {
-		const entry = { v, id };
+	private logChange(tx: Tx, id: string, v: number, deleted = false): void {
+		const entry: ChangeEntry = deleted ? { v, id, deleted } : { v, id };
 		this.log.push(entry);
 		tx.record(() => {
 			const at = this.log.lastIndexOf(entry);
@@ -156,11 +158,14 @@ export class TableStore {
 			this.index(prev, id, true);
 			this.mutations++;
 		});
-		this.logChange(tx, id, version);
+		this.logChange(tx, id, version, true);
 	}
 
-	/** Ids changed after `version`, in version order (latest entry per id wins). */
-	changesSince(version: number): ChangeEntry[] {
+	/**
+	 * Ids changed after `version` (and at or before `upTo`, when given), in version order (latest entry per id
+	 * wins).
+	 */
+	changesSince(version: number, upTo = Number.POSITIVE_INFINITY): ChangeEntry[] {
 		let lo = 0;
 		let hi = this.log.length;
 		while (lo < hi) {
@@ -171,6 +176,7 @@ export class TableStore {
 		const latest = new Map<string, ChangeEntry>();
 		for (let i = lo; i < this.log.length; i++) {
 			const e = this.log[i];
+			if (e.v > upTo) break;
 			latest.delete(e.id);
 			latest.set(e.id, e);
 		}
@@ -182,6 +188,11 @@ export class Store {
 	readonly tables = new Map<string, TableStore>();
 	/** Dataverse's versionnumber is a database-wide rowversion: one counter for all tables. */
 	version = 1_000_000;
+	/**
+	 * Change-tracking tokens below this version have expired (the platform's clean-up of tracking data older than
+	 * `ExpireChangeTrackingInDays`); raised by the admin API to make clients re-baseline.
+	 */
+	changeTrackingFloor = 0;
 
 	constructor(readonly schema: Schema) {
 		for (const t of schema.byLogical.values()) this.tables.set(t.def.logicalName, new TableStore(t));
