@@ -19,9 +19,9 @@ import type { CompiledMap, CompiledRow, DirectionPlan } from './compile';
 import { valueKey } from './compile';
 import { MapError } from './errors';
 import { evaluateFilter } from './filters/expression';
-import { hashPart, hashText } from './hash';
+import { hashBoolean, hashEnd, hashNull, hashNumber, hashPrefixBytes, hashStart, hashString, hashText } from './hash';
 import { readPath, type ColumnPath } from './lookupPath';
-import { canonical, FO_EMPTY_DATE, FO_EMPTY_GUID, normaliserFor, tryNormalise } from './normalise';
+import { canonical, FO_EMPTY_DATE, FO_EMPTY_GUID, normalise, normaliserFor, type ValueShape } from './normalise';
 import type { LookupTarget, Scalar, SyncDirection } from './types';
 
 export type SourceRecord = Readonly<Record<string, unknown>>;
@@ -47,21 +47,21 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 	if (!plan) {
 		return { kind: 'skipped', decision: 'not-this-direction', detail: `map ${compiled.id} maps no field ${direction}` };
 	}
-	if (plan.filter && !evaluateFilter(plan.filter, record)) {
+	const program = programOf(compiled, plan);
+	if (program.filter !== undefined && !program.filter(record)) {
 		return { kind: 'skipped', decision: 'filtered', detail: `${plan.source.entity} source filter of map ${compiled.id} is false: ${plan.filterText}` };
 	}
-	const program = programOf(compiled, plan);
 	const sourceKey = readSourceKey(compiled, plan, program, record);
 	const toFo = program.toFo;
 	const out: Record<string, Scalar> = { ...plan.template };
 	const lookups: Record<string, EnvelopeLookup> = {};
 	const keyValues: Array<Scalar | undefined> = new Array(program.keySlots);
-	let hashInput = plan.hashPrefix;
+	hashStart(program.hashPrefix);
 
 	const companyCode = compiled.company ? companyOf(compiled, plan, record, sourceKey) : undefined;
 	if (compiled.company && companyCode !== undefined) {
 		const lower = companyCode.toLowerCase();
-		hashInput += hashPart(lower);
+		hashString(lower);
 		if (toFo) out[compiled.company.fo] = lower;
 		else {
 			const key: EnvelopeKey = { ...program.companyKey };
@@ -73,15 +73,27 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 	const steps = program.steps;
 	for (let i = 0; i < steps.length; i++) {
 		const step = steps[i];
-		const raw = readStep(step, record);
 		let value: Scalar | undefined;
-		try {
-			value = step.convert(raw);
-		} catch (error) {
-			convertFailed({ map: compiled.id, direction, recordKey: sourceKey }, step.row, raw, error);
+		if (step.convertAs === CONVERT_CONSTANT) value = step.constant;
+		else {
+			const raw = step.read === READ_COLUMN ? record[step.readField] : readStep(step, record);
+			if (step.convertAs === CONVERT_TEXT && typeof raw === 'string') {
+				// normaliserFor's text path, inline: trailing spaces dropped, blank is the side's blank.
+				let end = raw.length;
+				while (end > 0 && raw.charCodeAt(end - 1) === 32) end--;
+				value = end === 0 ? step.blank : end === raw.length ? raw : raw.slice(0, end);
+			} else if (step.convertAs === CONVERT_TEXT && (raw === null || raw === undefined)) {
+				value = step.blank;
+			} else {
+				try {
+					value = step.convert(raw);
+				} catch (error) {
+					convertFailed({ map: compiled.id, direction, recordKey: sourceKey }, step.row, raw, error);
+				}
+			}
 		}
 		if (step.keySlot >= 0) keyValues[step.keySlot] = value;
-		hashInput += hashPart(canonical(value));
+		hashCanonical(value);
 		if (step.write === WRITE_COLUMN) {
 			if (value !== undefined) out[step.targetField] = value;
 			else delete out[step.targetField];
@@ -125,8 +137,18 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 		kind: 'mapped',
 		target: { entity: plan.target.entity, key: targetKey, record: out, lookups },
 		source: { entity: plan.source.entity, key: sourceKey },
-		hash: hashText(hashInput),
+		hash: hashEnd(),
 	};
+}
+
+/** `hashValue(canonical(value))` without the intermediate: blanks of either side hash as null. */
+function hashCanonical(value: Scalar | undefined): void {
+	if (value === null || value === undefined) hashNull();
+	else if (typeof value === 'string') {
+		if (value === '' || value === FO_EMPTY_DATE || value === FO_EMPTY_GUID) hashNull();
+		else hashString(value);
+	} else if (typeof value === 'number') hashNumber(value);
+	else hashBoolean(value);
 }
 
 /** Who to blame in a MapError; built only when something fails. */
@@ -162,6 +184,12 @@ const READ_POLYMORPHIC = 3;
 const WRITE_COLUMN = 0;
 const WRITE_LOOKUP = 1;
 const WRITE_POLYMORPHIC = 2;
+/** `convert` for every value. */
+const CONVERT_GENERIC = 0;
+/** `convert` is normaliserFor's text path (no value map, no default): strings and blanks are done inline. */
+const CONVERT_TEXT = 1;
+/** The row reads nothing (`none`): its value is the same for every record, `constant`. */
+const CONVERT_CONSTANT = 2;
 
 interface StepTarget {
 	type: string;
@@ -183,6 +211,11 @@ interface Step {
 	readFlat: string;
 	readTargets: readonly StepTarget[];
 	convert: (raw: unknown) => Scalar | undefined;
+	convertAs: number;
+	/** CONVERT_TEXT: what a blank becomes (`''` towards F&O, null towards Dataverse). */
+	blank: Scalar;
+	/** CONVERT_CONSTANT: the value. */
+	constant: Scalar | undefined;
 	write: number;
 	targetField: string;
 	/** `_<navigation>_value`: what an empty lookup writes. */
@@ -200,6 +233,9 @@ interface Step {
 
 interface Program {
 	toFo: boolean;
+	filter: ((record: SourceRecord) => boolean) | undefined;
+	/** `plan.hashPrefix`, UTF-8. */
+	hashPrefix: Uint8Array;
 	steps: readonly Step[];
 	keySlots: number;
 	/** Row index in the plan → key slot. */
@@ -234,7 +270,17 @@ function compileProgram(compiled: CompiledMap, plan: DirectionPlan): Program {
 			? { part, navigation: part.slice(0, dot), keyField: part.slice(dot + 1), flat: part }
 			: { part, navigation: undefined, keyField: '', flat: '' };
 	});
-	return { toFo, steps, keySlots, keySlotOf, companyKey: keyTemplate([compiled.company?.keyField]), sourceKey };
+	const filter = plan.filter;
+	return {
+		toFo,
+		filter: filter ? (record: SourceRecord) => evaluateFilter(filter, record) : undefined,
+		hashPrefix: hashPrefixBytes(plan.hashPrefix),
+		steps,
+		keySlots,
+		keySlotOf,
+		companyKey: keyTemplate([compiled.company?.keyField]),
+		sourceKey,
+	};
 }
 
 /**
@@ -281,6 +327,19 @@ function compileStep(row: CompiledRow, direction: SyncDirection, toFo: boolean, 
 		} else read = READ_POLYMORPHIC;
 	}
 	const plain = toFo || path === null || path.kind === 'column';
+	const convert = converter(row, direction);
+	const shape = row.shape[toFo ? 'fo' : 'dataverse'];
+	let convertAs = !row.valueMap && !row.hasDefault && isTextShape(shape) ? CONVERT_TEXT : CONVERT_GENERIC;
+	let constant: Scalar | undefined;
+	if (read === READ_NONE) {
+		// Nothing to read: the converter sees undefined for every record. One that throws keeps throwing per record.
+		try {
+			constant = convert(undefined);
+			convertAs = CONVERT_CONSTANT;
+		} catch {
+			convertAs = CONVERT_GENERIC;
+		}
+	}
 	return {
 		row,
 		read,
@@ -288,7 +347,10 @@ function compileStep(row: CompiledRow, direction: SyncDirection, toFo: boolean, 
 		readKey,
 		readFlat: read === READ_PATH ? `${readField}.${readKey}` : '',
 		readTargets: targets,
-		convert: converter(row, direction),
+		convert,
+		convertAs,
+		blank: toFo ? '' : null,
+		constant,
 		write: plain ? WRITE_COLUMN : path.kind === 'lookup' ? WRITE_LOOKUP : WRITE_POLYMORPHIC,
 		targetField: (plain ? row.target[toFo ? 'fo' : 'dataverse'] : undefined) ?? '',
 		clearField: plain ? '' : `_${path.navigation}_value`,
@@ -338,6 +400,11 @@ function readStep(step: Step, record: SourceRecord): unknown {
  * Source value → target value for one row and direction: default for blanks, value map, then the target's storage
  * shape. Throws ValueTypeError (a type mismatch) or NoValueMapEntry; `apply` names map, row and record.
  */
+/** The shapes `normaliserFor` gives its text path (kept in step with it: the engine inlines that path). */
+function isTextShape(shape: ValueShape): boolean {
+	return shape.kind === undefined || shape.kind === 'string' || shape.kind === 'lookup';
+}
+
 function converter(row: CompiledRow, direction: SyncDirection): (raw: unknown) => Scalar | undefined {
 	const toFo = direction === 'dataverse->fo';
 	const norm = normaliserFor(row.shape[toFo ? 'fo' : 'dataverse']);
@@ -460,18 +527,25 @@ export function hashRecord(compiled: CompiledMap, side: SystemName, record: Sour
 	const direction: SyncDirection = side === 'fo' ? 'dataverse->fo' : 'fo->dataverse';
 	const plan = compiled.plans[direction];
 	if (!plan) return hashText('');
-	let hashInput = plan.hashPrefix;
+	hashStart(programOf(compiled, plan).hashPrefix);
 	if (compiled.company) {
 		const code = side === 'fo' ? record[compiled.company.fo] : readPath(record, compiled.company.navigation, compiled.company.keyField);
-		hashInput += hashPart(typeof code === 'string' && code !== '' ? code.toLowerCase() : null);
+		if (typeof code === 'string' && code !== '') hashString(code.toLowerCase());
+		else hashNull();
 	}
 	for (const row of plan.rows) {
 		const raw = side === 'fo' ? record[row.fo as string] : readDataverse(row, record);
-		const result = tryNormalise(raw, row.shape[side]);
-		if (!result.ok) {
-			throw new MapError(`type mismatch in the stored record: ${result.message}`, { map: compiled.id, direction, field: row.label, value: raw });
+		let value: Scalar | undefined;
+		let problem: string | undefined;
+		try {
+			value = normalise(raw, row.shape[side]);
+		} catch (error) {
+			problem = error instanceof Error ? error.message : String(error);
 		}
-		hashInput += hashPart(canonical(result.value));
+		if (problem !== undefined) {
+			throw new MapError(`type mismatch in the stored record: ${problem}`, { map: compiled.id, direction, field: row.label, value: raw });
+		}
+		hashCanonical(value);
 	}
-	return hashText(hashInput);
+	return hashEnd();
 }
