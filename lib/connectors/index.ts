@@ -2,7 +2,7 @@
 import type { SystemName } from '../odata';
 import { DataverseConnector } from './dataverse/dataverseConnector';
 import { FoConnector } from './fo/foConnector';
-import type { Connector, ConnectorOptions } from './types';
+import type { ChangeTrackingConnector, Connector, ConnectorOptions } from './types';
 
 export type * from './types';
 export { clearMetadataCache } from './shared/baseConnector';
@@ -13,8 +13,17 @@ export { parseCsdl, type CsdlModel } from './metadata/csdl';
 export { toEntityInfos } from './metadata/entityInfo';
 export { closeMatches } from './metadata/suggest';
 
+export { ChangeTrackingExpiredError, EXPIRED_VERSION_STAMP, changeTrackingFailure, type ChangeTrackingFailure } from './dataverse/changeTracking';
+
+export function createConnector(system: 'dataverse', options: ConnectorOptions): ChangeTrackingConnector;
+export function createConnector(system: SystemName, options: ConnectorOptions): Connector;
 export function createConnector(system: SystemName, options: ConnectorOptions): Connector {
 	return system === 'fo' ? new FoConnector(options) : new DataverseConnector(options);
+}
+
+/** Whether a connector reads change tracking (Dataverse's do). */
+export function supportsChangeTracking(connector: Connector): connector is ChangeTrackingConnector {
+	return typeof (connector as Partial<ChangeTrackingConnector>).readChanges === 'function';
 }
 export {
 	DataverseWebhookRegistrar,

@@ -152,3 +152,44 @@ export interface Connector {
 	/** Writes in `$batch` requests; results in input order, one per write; per-write failures do not throw. */
 	batch(writes: BatchWrite[], options?: BatchOptions): Promise<BatchWriteResult[]>;
 }
+
+/** Dataverse change tracking (`Prefer: odata.track-changes`): what `readChanges` reads. */
+export interface ReadChangesOptions {
+	/**
+	 * Continue from a link the service handed out: the `@odata.deltaLink` of an earlier read (the changes since
+	 * then) or the `@odata.nextLink` of a delta page (the rest of that delta). Absent: the initial read (every row,
+	 * then a delta link). The link must belong to this environment and entity set.
+	 */
+	deltaLink?: string;
+	/** Columns of the initial read. The service keeps them in the delta link: later reads return the same columns. */
+	select?: string[];
+	/** `Prefer: odata.maxpagesize` (default and maximum 5,000). */
+	pageSize?: number;
+}
+
+/** One page of a change-tracking read. */
+export interface ChangePage {
+	/** New or changed rows (all rows, on the initial read), as the service returned them. */
+	changed: DataRecord[];
+	/** Primary ids of deleted rows (`$deletedEntity` entries). */
+	removed: string[];
+	/** More of this result: read it (or hand it to a later `readChanges` as `deltaLink`) to continue. */
+	nextLink?: string;
+	/** On the last page: the link that reads the changes made after this result. */
+	deltaLink?: string;
+	/** The URL this page was read from. */
+	url: string;
+	/** 0-based. */
+	index: number;
+}
+
+/** A connector that reads Dataverse change tracking; `createConnector('dataverse', …)` returns one. */
+export interface ChangeTrackingConnector extends Connector {
+	/** The environment URL without a trailing slash (delta links must point to it). */
+	readonly environmentUrl: string;
+	/**
+	 * Pages of a change-tracking read, one at a time. A delta link the service refuses as expired (or not valid)
+	 * throws `ChangeTrackingExpiredError` (an `ODataError` naming the entity): read again without `deltaLink`.
+	 */
+	readChanges(entity: string, options?: ReadChangesOptions): AsyncGenerator<ChangePage, void, undefined>;
+}

@@ -3,12 +3,13 @@
  * server-driven with `Prefer: odata.maxpagesize`. Dataverse has no company scope of its own: `company` becomes a
  * filter on the row's `msdyn_company` lookup, and `crossCompany` is what every read already is.
  */
-import { and, eq, rawFilter, type Filter, type QueryOptions } from '../../odata';
+import { and, eq, rawFilter, withQuery, type Filter, type QueryOptions } from '../../odata';
 import { BaseConnector, type CollectionRequest, type KeyScope, type PlannedWrite } from '../shared/baseConnector';
 import { usageError } from '../shared/errors';
 import type { SystemProfile } from '../shared/profile';
 import type { WritePlan } from '../shared/writePlan';
-import type { ConnectorOptions, EntityInfo, ReadOptions, RecordKey } from '../types';
+import type { ChangePage, ChangeTrackingConnector, ConnectorOptions, EntityInfo, ReadChangesOptions, ReadOptions, RecordKey } from '../types';
+import { checkChangeLink, refusedLink, toChangePage } from './changeTracking';
 import { planDataverseWrite } from './dataverseWrite';
 import { DEFAULT_LOOKUP_CACHE_TTL_MS, LookupKeyResolver } from './keyResolver';
 
@@ -28,7 +29,7 @@ export const DATAVERSE_PROFILE: SystemProfile = {
 	batch: { defaultSize: DATAVERSE_DEFAULT_BATCH_SIZE, maxSize: DATAVERSE_MAX_BATCH_SIZE, continueOnError: true },
 };
 
-export class DataverseConnector extends BaseConnector {
+export class DataverseConnector extends BaseConnector implements ChangeTrackingConnector {
 	private readonly keys: LookupKeyResolver;
 
 	constructor(options: ConnectorOptions) {
@@ -74,6 +75,33 @@ export class DataverseConnector extends BaseConnector {
 			rowId: (entity: EntityInfo, key: RecordKey, path: string) => this.keys.rowId(entity, key, write.scope, { entity: write.entity, key: write.key ?? {}, path }),
 		};
 		return planDataverseWrite({ recordUrl: (entity, key, query) => this.recordUrl(entity, key, query), lookups }, write);
+	}
+
+	get environmentUrl(): string {
+		return this.context.environmentUrl;
+	}
+
+	async *readChanges(entity: string, options: ReadChangesOptions = {}): AsyncGenerator<ChangePage, void, undefined> {
+		const info = await this.describe(entity);
+		const pageSize = options.pageSize ?? DATAVERSE_MAX_PAGE_SIZE;
+		if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > DATAVERSE_MAX_PAGE_SIZE) {
+			throw usageError({ system: 'dataverse', entity: info.name }, `pageSize must be an integer from 1 to ${DATAVERSE_MAX_PAGE_SIZE}, got ${pageSize}`);
+		}
+		const fromLink = options.deltaLink !== undefined;
+		const url = fromLink
+			? checkChangeLink(options.deltaLink as string, this.context.serviceRoot, info)
+			: withQuery(this.context.absolute(info.name), options.select ? { select: options.select } : {});
+		// The initial read's nextLinks need the preference as much as its first page; on a delta link it is harmless.
+		const headers = this.context.headers({ Prefer: 'odata.track-changes' });
+		let failed = false;
+		let failure: unknown;
+		try {
+			for await (const page of this.context.pages(url, info.name, headers, pageSize)) yield toChangePage(page, info.name);
+		} catch (error) {
+			failed = true;
+			failure = error;
+		}
+		if (failed) throw refusedLink(failure, fromLink, info.name);
 	}
 
 	/** Company GUIDs are data, not metadata: reused only as long as any other resolved lookup (lookupCacheTtlMs). */
