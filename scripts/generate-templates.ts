@@ -1,6 +1,8 @@
 /**
- * Generates templates/<map-id>.<fo-to-dataverse|dataverse-to-fo>.json from the map catalog: one n8n workflow per map
- * and direction it writes, Manual Trigger -> source Get Many -> Dual-Write Map -> target Upsert (dual-write mode).
+ * Generates, from the map catalog, two n8n workflows per map and direction it writes:
+ * - templates/live/<map-id>.<fo-to-dataverse|dataverse-to-fo>.json: live sync, Dual-Write Trigger (polls the source
+ *   every 2 s, one execution per batch) -> Dual-Write Map -> target Upsert (dual-write mode); activate it;
+ * - templates/initial/<same name>: a one-off copy, Manual Trigger -> source Get Many -> Dual-Write Map -> target Upsert.
  * Everything is derived from the map id and direction, so a regeneration is byte-identical (test/unit/templates).
  * Run: npm run templates
  */
@@ -9,6 +11,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DATAVERSE_DEFAULT_BATCH_SIZE, FO_DEFAULT_BATCH_SIZE } from '../lib/connectors';
 import { compileMap, loadCatalog, mapDirections, sourceQuery, type MapDefinition, type SyncDirection } from '../lib/maps';
+import type { SystemName } from '../lib/odata';
 import { DEMO_CREDENTIALS } from './emulatorCredentials';
 
 export const TEMPLATES_DIR = path.resolve(__dirname, '..', 'templates');
@@ -20,7 +23,10 @@ const NODE_TYPES = { fo: `${PACKAGE}.dynamicsFo`, dataverse: `${PACKAGE}.dataver
 const LABELS = { fo: 'F&O', dataverse: 'Dataverse' } as const;
 
 export const directionSlug = (direction: SyncDirection): string => (direction === 'fo->dataverse' ? 'fo-to-dataverse' : 'dataverse-to-fo');
-export const templateFile = (mapId: string, direction: SyncDirection): string => `${mapId}.${directionSlug(direction)}.json`;
+export type TemplateKind = 'live' | 'initial';
+export const TEMPLATE_KINDS: readonly TemplateKind[] = ['live', 'initial'];
+/** Path under templates/. */
+export const templateFile = (mapId: string, direction: SyncDirection, kind: TemplateKind = 'live'): string => `${kind}/${mapId}.${directionSlug(direction)}.json`;
 
 const digest = (...parts: string[]) => createHash('sha1').update(parts.join('\u0000')).digest('hex');
 
@@ -32,8 +38,10 @@ export function stableUuid(...parts: string[]): string {
 }
 
 /** n8n workflow ids are 16 alphanumeric characters. */
-export function workflowId(mapId: string, direction: SyncDirection): string {
-	return `dw${digest('dual-write-workflow', mapId, direction).slice(0, 14)}`;
+export function workflowId(mapId: string, direction: SyncDirection, kind: TemplateKind = 'live'): string {
+	// The initial-copy ids keep the digest they had when they were the only templates.
+	const parts = kind === 'initial' ? [mapId, direction] : [mapId, direction, kind];
+	return `dw${digest('dual-write-workflow', ...parts).slice(0, 14)}`;
 }
 
 export interface TemplateWorkflow {
@@ -47,76 +55,24 @@ export interface TemplateWorkflow {
 	meta: Record<string, unknown>;
 }
 
-export function buildTemplate(definition: MapDefinition, direction: SyncDirection): TemplateWorkflow {
-	const source = direction === 'fo->dataverse' ? 'fo' : 'dataverse';
-	const target = source === 'fo' ? 'dataverse' : 'fo';
-	const query = sourceQuery(compileMap(definition), direction);
-	const id = (role: string) => stableUuid(definition.id, direction, role);
+export function buildTemplate(definition: MapDefinition, direction: SyncDirection, kind: TemplateKind = 'live'): TemplateWorkflow {
+	return kind === 'live' ? buildLiveTemplate(definition, direction) : buildInitialTemplate(definition, direction);
+}
+
+/** The Map and Upsert nodes both kinds share; `position` places the Map node. */
+function mapAndWrite(definition: MapDefinition, direction: SyncDirection, id: (role: string) => string, x: number) {
+	const source: SystemName = direction === 'fo->dataverse' ? 'fo' : 'dataverse';
+	const target: SystemName = source === 'fo' ? 'dataverse' : 'fo';
 	const arrow = `${LABELS[source]} → ${LABELS[target]}`;
-	const names = {
-		trigger: 'Run Manually',
-		read: `Get ${query.entity}`,
-		map: `Map: ${definition.title}`,
-		write: `Upsert ${target === 'fo' ? definition.fo.entity : definition.dataverse.entity}`,
-	};
-	const readOptions: Record<string, unknown> = { select: query.select };
-	if (query.expand.length > 0) {
-		readOptions.expand = query.expand.map((e) => (e.select?.length ? `${e.navigation}($select=${e.select.join(',')})` : e.navigation)).join(',');
-	}
-	// A company-striped F&O entity is read for every company: the map keeps the company on each record.
-	if (source === 'fo' && definition.company) readOptions.crossCompany = true;
-	const notes = [
-		`Dual-write map ${definition.id} v${definition.version}: ${definition.title}, ${arrow}.`,
-		`Reads every ${query.entity} record, maps it with the Dual-Write Map node and upserts it by the map's integration key`,
-		`(the Upsert node takes entity, key and lookups from each item's dualWrite envelope). Skipped records leave on the`,
-		`Map node's second output. Run the maps it depends on first (companies, groups, terms) so that lookups resolve.`,
-		`The Manual Trigger is a stand-in: change-event triggers come in a later release.`,
-		`Generated by npm run templates from maps/${definition.id}.json; do not edit by hand.`,
-	].join(' ');
+	const names = { map: `Map: ${definition.title}`, write: `Upsert ${target === 'fo' ? definition.fo.entity : definition.dataverse.entity}` };
 	const nodes = [
-		{
-			parameters: {
-				content: `## ${definition.title} (${arrow})\n\nMap \`${definition.id}\` v${definition.version}.\n\n${notes}`,
-				height: 300,
-				width: 440,
-			},
-			id: id('note'),
-			name: 'About This Template',
-			type: 'n8n-nodes-base.stickyNote',
-			typeVersion: 1,
-			position: [-260, -380],
-		},
-		{
-			parameters: {},
-			id: id('trigger'),
-			name: names.trigger,
-			type: 'n8n-nodes-base.manualTrigger',
-			typeVersion: 1,
-			position: [0, 0],
-			notes: 'Stand-in trigger: change-event triggers come in a later release.',
-		},
-		{
-			parameters: {
-				resource: 'record',
-				operation: 'getAll',
-				entity: { __rl: true, mode: 'name', value: query.entity },
-				returnAll: true,
-				options: readOptions,
-			},
-			id: id('read'),
-			name: names.read,
-			type: NODE_TYPES[source],
-			typeVersion: 1,
-			position: [220, 0],
-			credentials: { [CREDENTIALS[source].type]: { ...CREDENTIALS[source].ref } },
-		},
 		{
 			parameters: { map: definition.id, direction, overrides: {} },
 			id: id('map'),
 			name: names.map,
 			type: `${PACKAGE}.dualWriteMap`,
 			typeVersion: 1,
-			position: [440, 0],
+			position: [x, 0],
 			notes: `Map ${definition.id}, ${arrow}`,
 			notesInFlow: true,
 		},
@@ -131,23 +87,118 @@ export function buildTemplate(definition: MapDefinition, direction: SyncDirectio
 			name: names.write,
 			type: NODE_TYPES[target],
 			typeVersion: 1,
-			position: [700, -100],
+			position: [x + 260, -100],
 			credentials: { [CREDENTIALS[target].type]: { ...CREDENTIALS[target].ref } },
 		},
 	];
+	return { nodes, names, arrow, source, target };
+}
+
+function buildLiveTemplate(definition: MapDefinition, direction: SyncDirection): TemplateWorkflow {
+	const id = (role: string) => stableUuid(definition.id, direction, 'live', role);
+	const { nodes, names, arrow, source } = mapAndWrite(definition, direction, id, 260);
+	const triggerName = `Changes: ${source === 'fo' ? definition.fo.entity : definition.dataverse.entity}`;
+	const capture =
+		source === 'fo'
+			? `polls the F&O modified-time field of ${definition.fo.entity} every 2 s (add the F&O (Dual-Write) Trigger in journal mode for deletes and lower latency)`
+			: `follows Dataverse change tracking of ${definition.dataverse.entity} every 2 s (deletes included)`;
+	const notes = [
+		`Live sync of dual-write map ${definition.id} v${definition.version}: ${definition.title}, ${arrow}.`,
+		`The Dual-Write Trigger ${capture} and starts one execution per batch of changes; each record is read fresh,`,
+		`our own writes and repeats are skipped, the Map node maps it and the Upsert node merges it field by field with`,
+		`the target (conflict policy of the map), writes only what differs, and records every outcome in the journal.`,
+		`Activate it together with the opposite direction's workflow. Run the initial copy (templates/initial) first.`,
+		`Generated by npm run templates from maps/${definition.id}.json; do not edit by hand.`,
+	].join(' ');
+	const trigger = {
+		parameters: { map: definition.id, direction, capture: 'poll', options: {} },
+		id: id('trigger'),
+		name: triggerName,
+		type: `${PACKAGE}.dualWriteTrigger`,
+		typeVersion: 1,
+		position: [0, 0],
+		credentials: { [CREDENTIALS[source].type]: { ...CREDENTIALS[source].ref } },
+	};
 	return {
-		id: workflowId(definition.id, direction),
-		name: `Dual-Write: ${definition.title} (${arrow})`,
-		nodes,
+		id: workflowId(definition.id, direction, 'live'),
+		name: `Dual-Write live: ${definition.title} (${arrow})`,
+		nodes: [
+			{
+				parameters: { content: `## ${definition.title} (${arrow}), live\n\nMap \`${definition.id}\` v${definition.version}.\n\n${notes}`, height: 320, width: 460 },
+				id: id('note'),
+				name: 'About This Template',
+				type: 'n8n-nodes-base.stickyNote',
+				typeVersion: 1,
+				position: [-260, -400],
+			},
+			trigger,
+			...nodes,
+		],
 		connections: {
-			[names.trigger]: { main: [[{ node: names.read, type: 'main', index: 0 }]] },
-			[names.read]: { main: [[{ node: names.map, type: 'main', index: 0 }]] },
+			[triggerName]: { main: [[{ node: names.map, type: 'main', index: 0 }]] },
 			[names.map]: { main: [[{ node: names.write, type: 'main', index: 0 }], []] },
 		},
 		active: false,
 		settings: { executionOrder: 'v1' },
 		pinData: {},
-		meta: { dualWriteMap: definition.id, dualWriteMapVersion: definition.version, dualWriteDirection: direction },
+		meta: { dualWriteMap: definition.id, dualWriteMapVersion: definition.version, dualWriteDirection: direction, dualWriteTemplate: 'live' },
+	};
+}
+
+function buildInitialTemplate(definition: MapDefinition, direction: SyncDirection): TemplateWorkflow {
+	const query = sourceQuery(compileMap(definition), direction);
+	const id = (role: string) => stableUuid(definition.id, direction, role);
+	const { nodes: mapNodes, names, arrow, source } = mapAndWrite(definition, direction, id, 440);
+	const trigger = 'Run Manually';
+	const read = `Get ${query.entity}`;
+	const readOptions: Record<string, unknown> = { select: query.select };
+	if (query.expand.length > 0) {
+		readOptions.expand = query.expand.map((e) => (e.select?.length ? `${e.navigation}($select=${e.select.join(',')})` : e.navigation)).join(',');
+	}
+	// A company-striped F&O entity is read for every company: the map keeps the company on each record.
+	if (source === 'fo' && definition.company) readOptions.crossCompany = true;
+	const notes = [
+		`One-off copy with dual-write map ${definition.id} v${definition.version}: ${definition.title}, ${arrow}.`,
+		`Reads every ${query.entity} record, maps it with the Dual-Write Map node and upserts it by the map's integration key`,
+		`(the Upsert node takes entity, key and lookups from each item's dualWrite envelope). Skipped records leave on the`,
+		`Map node's second output. Run the maps it depends on first (companies, groups, terms) so that lookups resolve.`,
+		`Live sync afterwards: the workflow of the same name in templates/live.`,
+		`Generated by npm run templates from maps/${definition.id}.json; do not edit by hand.`,
+	].join(' ');
+	const nodes = [
+		{
+			parameters: { content: `## ${definition.title} (${arrow})\n\nMap \`${definition.id}\` v${definition.version}.\n\n${notes}`, height: 300, width: 440 },
+			id: id('note'),
+			name: 'About This Template',
+			type: 'n8n-nodes-base.stickyNote',
+			typeVersion: 1,
+			position: [-260, -380],
+		},
+		{ parameters: {}, id: id('trigger'), name: trigger, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0] },
+		{
+			parameters: { resource: 'record', operation: 'getAll', entity: { __rl: true, mode: 'name', value: query.entity }, returnAll: true, options: readOptions },
+			id: id('read'),
+			name: read,
+			type: NODE_TYPES[source],
+			typeVersion: 1,
+			position: [220, 0],
+			credentials: { [CREDENTIALS[source].type]: { ...CREDENTIALS[source].ref } },
+		},
+		...mapNodes,
+	];
+	return {
+		id: workflowId(definition.id, direction, 'initial'),
+		name: `Dual-Write initial copy: ${definition.title} (${arrow})`,
+		nodes,
+		connections: {
+			[trigger]: { main: [[{ node: read, type: 'main', index: 0 }]] },
+			[read]: { main: [[{ node: names.map, type: 'main', index: 0 }]] },
+			[names.map]: { main: [[{ node: names.write, type: 'main', index: 0 }], []] },
+		},
+		active: false,
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+		meta: { dualWriteMap: definition.id, dualWriteMapVersion: definition.version, dualWriteDirection: direction, dualWriteTemplate: 'initial' },
 	};
 }
 
@@ -156,16 +207,28 @@ export function generateTemplates(catalog: readonly MapDefinition[] = loadCatalo
 	const files = new Map<string, string>();
 	for (const definition of catalog) {
 		for (const direction of mapDirections(definition)) {
-			files.set(templateFile(definition.id, direction), `${JSON.stringify(buildTemplate(definition, direction), null, '\t')}\n`);
+			for (const kind of TEMPLATE_KINDS) {
+				files.set(templateFile(definition.id, direction, kind), `${JSON.stringify(buildTemplate(definition, direction, kind), null, '\t')}\n`);
+			}
 		}
 	}
 	return files;
 }
 
+/** Every committed template, as paths under templates/ (the kinds' folders and stray files at the top). */
+export function listTemplates(): string[] {
+	const top = readdirSync(TEMPLATES_DIR, { withFileTypes: true });
+	const files = top.filter((entry) => entry.isFile() && entry.name.endsWith('.json')).map((entry) => entry.name);
+	for (const entry of top.filter((e) => e.isDirectory())) {
+		files.push(...readdirSync(path.join(TEMPLATES_DIR, entry.name)).filter((file) => file.endsWith('.json')).map((file) => `${entry.name}/${file}`));
+	}
+	return files.sort();
+}
+
 function main(): void {
 	const files = generateTemplates();
-	mkdirSync(TEMPLATES_DIR, { recursive: true });
-	for (const stale of readdirSync(TEMPLATES_DIR).filter((file) => file.endsWith('.json') && !files.has(file))) rmSync(path.join(TEMPLATES_DIR, stale));
+	for (const kind of TEMPLATE_KINDS) mkdirSync(path.join(TEMPLATES_DIR, kind), { recursive: true });
+	for (const stale of listTemplates().filter((file) => !files.has(file))) rmSync(path.join(TEMPLATES_DIR, stale));
 	for (const [file, text] of files) writeFileSync(path.join(TEMPLATES_DIR, file), text);
 	console.log(`${files.size} templates written to ${path.relative(process.cwd(), TEMPLATES_DIR) || '.'}`);
 }

@@ -31,7 +31,7 @@ describe('real n8n: generated template customers-v3-accounts (F&O -> Dataverse)'
 	let n8n: N8nInstance;
 	// Dependency order from the catalog itself, so that lookups (company, group, terms) resolve.
 	const order = dependencyOrder(loadCatalog().filter((map) => MAPS.includes(map.id))).order;
-	const workflows = order.map((id) => JSON.parse(readFileSync(path.join(TEMPLATES, templateFile(id, 'fo->dataverse')), 'utf8')) as WorkflowJson);
+	const workflows = order.map((id) => JSON.parse(readFileSync(path.join(TEMPLATES, templateFile(id, 'fo->dataverse', 'initial')), 'utf8')) as WorkflowJson);
 
 	const token = async (resource: string): Promise<string> => {
 		const response = await fetch(emulators.token.tokenUrl, {

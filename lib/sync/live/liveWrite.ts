@@ -125,10 +125,11 @@ async function planItem(ctx: LiveWriteContext, item: EnvelopedItem, entity: Enti
 	}
 	const ledger = plan.ledgerKey ? await ctx.store.getLedger(compiled.id, target, plan.ledgerKey) : undefined;
 	let master = ledger?.master?.values;
-	// Without a master half for this side, a target unchanged since we last saw or wrote it has no edits to keep.
-	if (master === undefined && current !== undefined && currentHash !== undefined && (currentHash === ledger?.seenHash || currentHash === ledger?.writtenHash)) {
-		master = current;
-	}
+	// Without a master half for this side, a target unchanged since we last saw or wrote it has no edits to keep; and
+	// a record live sync has never seen (copied before the ledger existed) has no base to call a conflict against:
+	// the change event is the newest thing known of it, so its values win.
+	const unchanged = currentHash !== undefined && (currentHash === ledger?.seenHash || currentHash === ledger?.writtenHash);
+	if (master === undefined && current !== undefined && (unchanged || (ledger === undefined && envelope.journal !== undefined))) master = current;
 	const merge = mergeThreeWay({
 		source: envelope.source.system,
 		incoming,
