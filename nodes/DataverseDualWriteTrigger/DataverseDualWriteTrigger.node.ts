@@ -3,6 +3,7 @@ import {
 	NodeOperationError,
 	type IDataObject,
 	type IHookFunctions,
+	type ILoadOptionsFunctions,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
@@ -17,11 +18,22 @@ import {
 	WEBHOOK_SECRET_HEADER,
 	type WebhookMessage,
 } from '../../lib/connectors';
-import { ChangeEventError, dataverseTriggerItem, decideEcho, DUAL_WRITE_ORIGIN_TAG, parseDataverseWebhook } from '../../lib/sync';
+import {
+	ChangeEventError,
+	dataverseTriggerItem,
+	decideEcho,
+	DUAL_WRITE_ORIGIN_TAG,
+	journalDataverseDelivery,
+	parseDataverseWebhook,
+	type DataverseWebhookOptions,
+	type WebhookDelivery,
+} from '../../lib/sync';
 import { dataverseProfile } from '../DataverseDualWrite/profile';
 import { entityLocator } from '../shared/actions/common';
 import { toNodeError } from '../shared/helpers/errors';
+import { journalMapOf, journalMapOptions, modeProperties, type TriggerMode } from '../shared/helpers/journalMode';
 import { nodeMethods } from '../shared/methods';
+import { sharedStateStore } from '../shared/state';
 import { environmentUrl, getConnector, n8nTransport } from '../shared/transport';
 
 /** What an activation registered, kept in the node's workflow static data (n8n saves it after create/delete). */
@@ -34,6 +46,8 @@ interface RegistrationData {
 	logicalName?: string;
 	primaryId?: string;
 }
+
+const DIRECTION = 'dataverse->fo';
 
 const MESSAGE_CHANGE: Record<WebhookMessage, 'create' | 'update' | 'delete'> = { Create: 'create', Update: 'update', Delete: 'delete' };
 
@@ -82,7 +96,7 @@ export class DataverseDualWriteTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'On activation this node registers a webhook (service endpoint) and one asynchronous post-operation step per event in Dataverse, and removes them on deactivation. Each item holds the row’s columns as Dataverse sent them (Create: all set columns; Update: the changed ones; Delete: only the ID) and, under "dataverse", the change: entity, change, key, eventId, at, depth, tag.',
+					'On activation this node registers a webhook (service endpoint) and one asynchronous post-operation step per event in Dataverse, and removes them on deactivation. Per change it starts an execution whose item holds the row’s columns as Dataverse sent them (Create: all set columns; Update: the changed ones; Delete: only the ID) and, under "dataverse", the change: entity, change, key, eventId, at, depth, tag. In journal mode it appends the change to the map’s journal instead and answers at once; a Dual-Write Trigger (same map, Dataverse → F&O) syncs it. A repeated delivery (same event ID) is journaled once, and out-of-order deliveries are harmless: the Dual-Write Trigger reads each row’s current values before it syncs them.',
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -108,17 +122,29 @@ export class DataverseDualWriteTrigger implements INodeType {
 				placeholder: 'e.g. name, creditlimit',
 				description: 'Column logical names separated by commas: Update fires only when the request set one of them. Empty = any column.',
 			},
+			...modeProperties(DIRECTION, {
+				executionName: 'Start an Execution per Change',
+				executionDescription: 'Start one execution per delivery, with the row’s columns and the change under "dataverse"',
+				default: 'execution',
+			}),
 			{
 				displayName: 'Ignore Our Own Writes',
 				name: 'ignoreOwnWrites',
 				type: 'boolean',
 				default: true,
-				description: `Whether to skip changes made by this package’s dual-write upserts (they carry the tag "${DUAL_WRITE_ORIGIN_TAG}"). Skipped deliveries are acknowledged and start no execution.`,
+				description: `Whether to skip changes made by this package’s dual-write upserts (they carry the tag "${DUAL_WRITE_ORIGIN_TAG}"). Skipped deliveries are acknowledged and start no execution; in journal mode they are recorded as skipped (echo).`,
 			},
 		],
 	};
 
-	methods = { listSearch: nodeMethods(dataverseProfile).listSearch };
+	methods = {
+		listSearch: nodeMethods(dataverseProfile).listSearch,
+		loadOptions: {
+			async getJournalMaps(this: ILoadOptionsFunctions) {
+				return journalMapOptions(DIRECTION);
+			},
+		},
+	};
 
 	webhookMethods = {
 		default: {
@@ -148,6 +174,10 @@ export class DataverseDualWriteTrigger implements INodeType {
 				const secret = newWebhookSecret();
 				try {
 					const entity = await (await getConnector(this, dataverseProfile)).describe(settings.entity);
+					// A wrong map fails the activation, not every delivery.
+					if ((this.getNodeParameter('mode', 'execution') as TriggerMode) === 'journal') {
+						journalMapOf(this.getNode(), (name, fallback) => this.getNodeParameter(name, fallback), DIRECTION, entity.name);
+					}
 					const registration = await (await registrar(this)).register({
 						url: settings.url,
 						secret,
@@ -199,21 +229,45 @@ export class DataverseDualWriteTrigger implements INodeType {
 			return { noWebhookResponse: true };
 		}
 		const entity = data.entity ?? String(this.getNodeParameter('entity', undefined, { extractValue: true }));
-		let change;
-		try {
-			change = parseDataverseWebhook(
-				{ headers: this.getHeaderData(), body: this.getBodyData() },
-				{ entitySetOf: (logicalName) => (data.logicalName === undefined || logicalName === data.logicalName ? entity : undefined) },
-			);
-		} catch (error) {
+		const delivery: WebhookDelivery = { headers: this.getHeaderData(), body: this.getBodyData() };
+		const options: DataverseWebhookOptions = {
+			entitySetOf: (logicalName) => (data.logicalName === undefined || logicalName === data.logicalName ? entity : undefined),
+		};
+		const events = (this.getNodeParameter('events', []) as WebhookMessage[]).map((message) => MESSAGE_CHANGE[message]);
+		const ignoreOwnWrites = this.getNodeParameter('ignoreOwnWrites', true) as boolean;
+		const refuse = (error: unknown): IWebhookResponseData => {
 			// Dataverse retries only 502/503/504; a delivery we cannot read would fail again the same way.
 			if (!(error instanceof ChangeEventError)) throw new NodeOperationError(this.getNode(), error as Error);
 			response.status(400).json({ message: error.message });
 			return { noWebhookResponse: true };
+		};
+
+		if ((this.getNodeParameter('mode', 'execution') as TriggerMode) === 'journal') {
+			const node = this.getNode();
+			const map = journalMapOf(node, (name, fallback) => this.getNodeParameter(name, fallback), DIRECTION, data.entity);
+			if (!data.primaryId) throw new NodeOperationError(node, 'The trigger was not activated: its static data holds no primary id column');
+			try {
+				await journalDataverseDelivery(await sharedStateStore(), delivery, {
+					...options,
+					map,
+					events,
+					primaryId: data.primaryId,
+					...(ignoreOwnWrites ? { ourTag: DUAL_WRITE_ORIGIN_TAG } : {}),
+				});
+			} catch (error) {
+				return refuse(error);
+			}
+			return { webhookResponse: 'OK' };
 		}
-		const events = this.getNodeParameter('events', []) as WebhookMessage[];
-		if (!events.some((message) => MESSAGE_CHANGE[message] === change.change)) return { webhookResponse: 'OK' };
-		if (this.getNodeParameter('ignoreOwnWrites', true) as boolean) {
+
+		let change;
+		try {
+			change = parseDataverseWebhook(delivery, options);
+		} catch (error) {
+			return refuse(error);
+		}
+		if (!events.includes(change.change)) return { webhookResponse: 'OK' };
+		if (ignoreOwnWrites) {
 			// Our own upserts come back as deliveries too; acknowledging them without an execution stops the loop.
 			const decision = await decideEcho(change, { ourTag: DUAL_WRITE_ORIGIN_TAG });
 			if (decision.echo) return { webhookResponse: 'OK' };

@@ -10,7 +10,7 @@
  * Event id: `ControlNumber` for both (one number per change, shared by every endpoint and both formats, so a change
  * received twice, or in both formats, de-duplicates). `at`: the event time (`OperationCreatedOn`, `EventTimeIso8601`).
  */
-import type { FieldKind } from '../../connectors/types';
+import type { EntityInfo, FieldKind } from '../../connectors/types';
 import type { ChangeType, EnvelopeKey } from '../envelope';
 import { ChangeEventError, type CapturedValue, type FoCapturedChange } from './changeEvent';
 import { bodyObject, changeOf, decodeValue, dotNetDate, findValue, guidOf, isObject, keyValues, optionalString, xrmEntity, type Json } from './xrmContext';
@@ -34,6 +34,14 @@ export interface FoEventEntity {
 export interface FoDelivery {
 	headers?: Record<string, string | string[] | undefined>;
 	body: unknown;
+}
+
+/**
+ * The parser's view of an entity described by `$metadata`. `EntityInfo` keeps enum members by symbol only, so a data
+ * event's enum option values stay undecoded (listed in `undecoded`: read the record for them).
+ */
+export function foEventEntity(info: Pick<EntityInfo, 'name' | 'key' | 'fields'>): FoEventEntity {
+	return { name: info.name, key: [...info.key], fields: info.fields.map((field) => ({ name: field.name, kind: field.kind })) };
 }
 
 /** Virtual-entity picklists number enum members from here (reference §4.2). */

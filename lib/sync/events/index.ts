@@ -1,4 +1,13 @@
 export * from './changeEvent';
 export { parseDataverseWebhook, type DataverseWebhookOptions, type DeliveryHeaders, type WebhookDelivery } from './dataverseWebhook';
-export { FO_OPTION_BASE, parseFoBusinessEvent, parseFoDataEvent, parseFoEvent, type FoDelivery, type FoEventEntity, type FoEventField } from './foEvent';
-export { dataverseTriggerItem, TRIGGER_SOURCE_FIELD, type DataverseTriggerItem, type DataverseTriggerSource } from './triggerItem';
+export { FO_OPTION_BASE, foEventEntity, parseFoBusinessEvent, parseFoDataEvent, parseFoEvent, type FoDelivery, type FoEventEntity, type FoEventField } from './foEvent';
+export {
+	dataverseTriggerItem,
+	FO_TRIGGER_SOURCE_FIELD,
+	foTriggerItem,
+	TRIGGER_SOURCE_FIELD,
+	type DataverseTriggerItem,
+	type DataverseTriggerSource,
+	type FoTriggerItem,
+	type FoTriggerSource,
+} from './triggerItem';

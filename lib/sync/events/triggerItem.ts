@@ -4,7 +4,7 @@
  * entity, key, eventId, at, version) so that a map step can take it over as is; it is not a `dualWrite` envelope
  * because no map has run yet.
  */
-import type { CapturedValue, DataverseCapturedChange } from './changeEvent';
+import type { CapturedValue, DataverseCapturedChange, FoCapturedChange } from './changeEvent';
 
 export const TRIGGER_SOURCE_FIELD = 'dataverse';
 
@@ -50,4 +50,50 @@ export function dataverseTriggerItem(change: DataverseCapturedChange, primaryId:
 	};
 	// The primary id is always present, also for Delete, whose delivery carries no columns.
 	return { ...change.attributes, [primaryId]: change.id, [TRIGGER_SOURCE_FIELD]: source };
+}
+
+export const FO_TRIGGER_SOURCE_FIELD = 'fo';
+
+/** The F&O trigger's description of a change: the envelope's `source` fields plus what the event said about itself. */
+export interface FoTriggerSource {
+	system: 'fo';
+	entity: string;
+	change: FoCapturedChange['change'];
+	/** Natural key incl. `dataAreaId`. */
+	key: FoCapturedChange['key'];
+	/** The ControlNumber as text (de-duplication id). */
+	eventId: string;
+	/** Monotonic, not contiguous: a smaller number than one already seen is an older change. */
+	controlNumber: number;
+	kind: FoCapturedChange['kind'];
+	at?: string;
+	version?: string;
+	legalEntity?: string;
+	initiatingUserId?: string;
+	/** Fields whose value could not be decoded (enum option values without the enum's numbers): read the record. */
+	undecoded: string[];
+}
+
+export type FoTriggerItem = Record<string, CapturedValue | FoTriggerSource> & { [FO_TRIGGER_SOURCE_FIELD]: FoTriggerSource };
+
+/**
+ * The item an F&O trigger emits for one event: the fields the delivery carried under their OData names (data events:
+ * the record; business events: the key only) and, under "fo", the change.
+ */
+export function foTriggerItem(change: FoCapturedChange): FoTriggerItem {
+	const source: FoTriggerSource = {
+		system: 'fo',
+		entity: change.entity,
+		change: change.change,
+		key: change.key,
+		eventId: change.eventId,
+		controlNumber: change.controlNumber,
+		kind: change.kind,
+		...(change.at !== undefined ? { at: change.at } : {}),
+		...(change.version !== undefined ? { version: change.version } : {}),
+		...(change.legalEntity !== undefined ? { legalEntity: change.legalEntity } : {}),
+		...(change.initiatingUserId !== undefined ? { initiatingUserId: change.initiatingUserId } : {}),
+		undecoded: change.undecoded,
+	};
+	return { ...change.fields, ...change.key, [FO_TRIGGER_SOURCE_FIELD]: source };
 }

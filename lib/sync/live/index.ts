@@ -6,3 +6,4 @@ export * from './mapRegistry';
 export * from './batchEnd';
 export * from './cycle';
 export * from './initialCopy';
+export * from './webhookJournal';

@@ -1,9 +1,17 @@
-import type { IExecuteFunctions, IHookFunctions, IHttpRequestOptions, ILoadOptionsFunctions, IN8nHttpFullResponse, ITriggerFunctions } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	IHookFunctions,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	IN8nHttpFullResponse,
+	ITriggerFunctions,
+	IWebhookFunctions,
+} from 'n8n-workflow';
 import { createConnector, type Connector } from '../../../lib/connectors';
 import { NetworkError, type HttpResponse, type Transport } from '../../../lib/odata';
 import type { NodeProfile } from '../helpers/profile';
 
-type HttpContext = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | ITriggerFunctions;
+type HttpContext = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | ITriggerFunctions | IWebhookFunctions;
 
 /**
  * lib/'s Transport on top of n8n's `httpRequestWithAuthentication`, so that n8n's proxy settings, credential
