@@ -58,15 +58,16 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 	const keyValues: Array<Scalar | undefined> = new Array(program.keySlots);
 	hashStart(program.hashPrefix);
 
-	const companyCode = compiled.company ? companyOf(compiled, plan, record, sourceKey) : undefined;
-	if (compiled.company && companyCode !== undefined) {
+	const company = program.company;
+	const companyCode = company !== undefined ? companyOf(compiled, plan, program, record, sourceKey) : undefined;
+	if (company !== undefined && companyCode !== undefined) {
 		const lower = companyCode.toLowerCase();
 		hashString(lower);
-		if (toFo) out[compiled.company.fo] = lower;
+		if (toFo) out[company.fo] = lower;
 		else {
 			const key: EnvelopeKey = { ...program.companyKey };
-			key[compiled.company.keyField] = companyCode;
-			lookups[compiled.company.navigation] = { entity: 'cdm_companies', key };
+			key[company.keyField] = companyCode;
+			lookups[company.navigation] = { entity: 'cdm_companies', key };
 		}
 	}
 
@@ -126,7 +127,7 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 	}
 
 	const targetKey: EnvelopeKey = {};
-	for (const { part, from } of plan.targetKey) {
+	for (const { part, from } of program.targetKey) {
 		const value = from === 'company' ? (toFo ? companyCode?.toLowerCase() : companyCode) : from >= 0 ? keyValues[program.keySlotOf[from]] : undefined;
 		if (value === undefined || canonical(value) === null) {
 			fail({ map: compiled.id, direction, recordKey: sourceKey }, `no value for target key field ${part} of ${plan.target.entity}`, part, value ?? null);
@@ -233,6 +234,10 @@ interface Step {
 
 interface Program {
 	toFo: boolean;
+	/** The map's company columns (`compiled.company`), as property names. */
+	company: { fo: string; navigation: string; keyField: string; flat: string } | undefined;
+	/** `plan.targetKey` with its parts as property names. */
+	targetKey: DirectionPlan['targetKey'];
 	filter: ((record: SourceRecord) => boolean) | undefined;
 	/** `plan.hashPrefix`, UTF-8. */
 	hashPrefix: Uint8Array;
@@ -264,15 +269,24 @@ function compileProgram(compiled: CompiledMap, plan: DirectionPlan): Program {
 	let keySlots = 0;
 	for (const { from } of plan.targetKey) if (typeof from === 'number' && from >= 0 && keySlotOf[from] < 0) keySlotOf[from] = keySlots++;
 	const steps = plan.rows.map((row, index) => compileStep(row, plan.direction, toFo, keySlotOf[index], hasCompany));
-	const sourceKey = plan.source.key.map((part) => {
+	const sourceKey = plan.source.key.map((text) => {
+		const part = propertyName(text);
 		const dot = part.indexOf('.');
 		return plan.source.side === 'dataverse' && dot > 0
-			? { part, navigation: part.slice(0, dot), keyField: part.slice(dot + 1), flat: part }
+			? { part, navigation: propertyName(part.slice(0, dot)), keyField: propertyName(part.slice(dot + 1)), flat: part }
 			: { part, navigation: undefined, keyField: '', flat: '' };
 	});
 	const filter = plan.filter;
+	const company = compiled.company;
 	return {
 		toFo,
+		company: company && {
+			fo: propertyName(company.fo),
+			navigation: propertyName(company.navigation),
+			keyField: propertyName(company.keyField),
+			flat: propertyName(`${company.navigation}.${company.keyField}`),
+		},
+		targetKey: plan.targetKey.map(({ part, from }) => ({ part: propertyName(part), from })),
 		filter: filter ? (record: SourceRecord) => evaluateFilter(filter, record) : undefined,
 		hashPrefix: hashPrefixBytes(plan.hashPrefix),
 		steps,
@@ -281,6 +295,16 @@ function compileProgram(compiled: CompiledMap, plan: DirectionPlan): Program {
 		companyKey: keyTemplate([compiled.company?.keyField]),
 		sourceKey,
 	};
+}
+
+/**
+ * The string V8 keeps for the property name `name`. Names read from a parsed or cloned definition are copies; a
+ * keyed access with a copy looks its twin up in the string table first, on every record.
+ */
+function propertyName(name: string): string {
+	const holder: Record<string, number> = {};
+	holder[name] = 0;
+	return Object.keys(holder)[0];
 }
 
 /**
@@ -296,9 +320,9 @@ function stepTargets(row: CompiledRow, path: ColumnPath | null, companyPath: str
 	if (path?.kind !== 'polymorphic') return [];
 	return path.targets.map((target) => ({
 		type: target.type,
-		navigation: target.navigation,
-		keyField: target.keyField,
-		flat: `${target.navigation}.${target.keyField}`,
+		navigation: propertyName(target.navigation),
+		keyField: propertyName(target.keyField),
+		flat: propertyName(`${target.navigation}.${target.keyField}`),
 		entity: row.lookup?.entities[target.type] ?? '',
 		keyTemplate: keyTemplate([target.keyField, companyPath]),
 	}));
@@ -343,26 +367,30 @@ function compileStep(row: CompiledRow, direction: SyncDirection, toFo: boolean, 
 	return {
 		row,
 		read,
-		readField,
-		readKey,
-		readFlat: read === READ_PATH ? `${readField}.${readKey}` : '',
+		readField: propertyName(readField),
+		readKey: propertyName(readKey),
+		readFlat: propertyName(read === READ_PATH ? `${readField}.${readKey}` : ''),
 		readTargets: targets,
 		convert,
 		convertAs,
 		blank: toFo ? '' : null,
 		constant,
 		write: plain ? WRITE_COLUMN : path.kind === 'lookup' ? WRITE_LOOKUP : WRITE_POLYMORPHIC,
-		targetField: (plain ? row.target[toFo ? 'fo' : 'dataverse'] : undefined) ?? '',
-		clearField: plain ? '' : `_${path.navigation}_value`,
-		navigation: plain ? '' : path.navigation,
-		keyField: !plain && path.kind === 'lookup' ? path.keyField : '',
+		targetField: propertyName((plain ? row.target[toFo ? 'fo' : 'dataverse'] : undefined) ?? ''),
+		clearField: propertyName(plain ? '' : `_${path.navigation}_value`),
+		navigation: propertyName(plain ? '' : path.navigation),
+		keyField: propertyName(!plain && path.kind === 'lookup' ? path.keyField : ''),
 		entity: !plain && path.kind === 'lookup' ? (row.lookup?.entities[path.navigation] ?? '') : '',
 		targets,
-		targetBy: plain ? undefined : row.lookup?.targetBy,
-		companyPath: plain ? undefined : row.lookup?.companyPath,
+		targetBy: plain ? undefined : targetByOf(row.lookup?.targetBy),
+		companyPath: plain || row.lookup?.companyPath === undefined ? undefined : propertyName(row.lookup.companyPath),
 		keyTemplate: keyTemplate(!plain && path.kind === 'lookup' ? [path.keyField, companyPath] : []),
 		keySlot,
 	};
+}
+
+function targetByOf(hint: LookupTarget['targetBy']): LookupTarget['targetBy'] {
+	return hint && { field: propertyName(hint.field), values: hint.values };
 }
 
 /** `readPath` without building the flattened name per record. */
@@ -503,9 +531,10 @@ function readSourceKey(compiled: CompiledMap, plan: DirectionPlan, program: Prog
 	return key;
 }
 
-function companyOf(compiled: CompiledMap, plan: DirectionPlan, record: SourceRecord, sourceKey: EnvelopeKey): string {
+function companyOf(compiled: CompiledMap, plan: DirectionPlan, program: Program, record: SourceRecord, sourceKey: EnvelopeKey): string {
 	const company = compiled.company!;
-	const value = plan.source.side === 'fo' ? record[company.fo] : readPath(record, company.navigation, company.keyField);
+	const names = program.company!;
+	const value = plan.source.side === 'fo' ? record[names.fo] : readPathOf(record, names.navigation, names.keyField, names.flat);
 	if (typeof value !== 'string' || value === '') {
 		const field = plan.source.side === 'fo' ? company.fo : company.dataverse;
 		throw new MapError(`source record has no company (${field}); expand ${company.navigation} when reading Dataverse`, {
