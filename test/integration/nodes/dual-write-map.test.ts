@@ -203,7 +203,7 @@ describe('Upsert in dual-write mode', () => {
 
 	it("runs a dataverse-to-fo template's own parameters: Dataverse Get Many with $expand -> Map -> F&O Upsert", async () => {
 		const definition = loadCatalog().find((map) => map.id === 'customer-groups-msdyn-customergroups')!;
-		const [, , read, map, write] = buildTemplate(definition, 'dataverse->fo').nodes as Array<{ parameters: Record<string, unknown> }>;
+		const [, , read, map, write] = buildTemplate(definition, 'dataverse->fo', 'initial').nodes as Array<{ parameters: Record<string, unknown> }>;
 		const rows = await bed.run('dataverse', read.parameters);
 		expect(rows.error).toBeUndefined();
 		const { mapped, skipped, error } = await runMap(map.parameters, jsonOf(rows));
