@@ -18,9 +18,10 @@ import type { EnvelopeKey, EnvelopeLookup, SkipDecision } from '../sync/envelope
 import type { CompiledMap, CompiledRow, DirectionPlan } from './compile';
 import { valueKey } from './compile';
 import { MapError } from './errors';
-import { evaluateFilter } from './filters/expression';
+import { compileFilter } from './filters/expression';
 import { hashBoolean, hashEnd, hashNull, hashNumber, hashPrefixBytes, hashStart, hashString, hashText } from './hash';
 import { readPath, type ColumnPath } from './lookupPath';
+import { propertyName } from './propertyName';
 import { canonical, FO_EMPTY_DATE, FO_EMPTY_GUID, normalise, normaliserFor, type ValueShape } from './normalise';
 import type { LookupTarget, Scalar, SyncDirection } from './types';
 
@@ -287,7 +288,7 @@ function compileProgram(compiled: CompiledMap, plan: DirectionPlan): Program {
 			flat: propertyName(`${company.navigation}.${company.keyField}`),
 		},
 		targetKey: plan.targetKey.map(({ part, from }) => ({ part: propertyName(part), from })),
-		filter: filter ? (record: SourceRecord) => evaluateFilter(filter, record) : undefined,
+		filter: filter ? compileFilter(filter) : undefined,
 		hashPrefix: hashPrefixBytes(plan.hashPrefix),
 		steps,
 		keySlots,
@@ -295,16 +296,6 @@ function compileProgram(compiled: CompiledMap, plan: DirectionPlan): Program {
 		companyKey: keyTemplate([compiled.company?.keyField]),
 		sourceKey,
 	};
-}
-
-/**
- * The string V8 keeps for the property name `name`. Names read from a parsed or cloned definition are copies; a
- * keyed access with a copy looks its twin up in the string table first, on every record.
- */
-function propertyName(name: string): string {
-	const holder: Record<string, number> = {};
-	holder[name] = 0;
-	return Object.keys(holder)[0];
 }
 
 /**

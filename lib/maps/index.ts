@@ -14,7 +14,7 @@ export { hashEntries } from './hash';
 export type { ColumnPath, PolymorphicTarget } from './lookupPath';
 export { parseColumnPath, readPath } from './lookupPath';
 export type { Comparison, FilterExpr, FilterValue } from './filters/expression';
-export { FilterSyntaxError, evaluateFilter, filterFields } from './filters/expression';
+export { FilterSyntaxError, compileFilter, evaluateFilter, filterFields } from './filters/expression';
 export { parseFoRange } from './filters/foRange';
 export { parseODataFilter } from './filters/odataFilter';
 export type { DependencyEdge, DependencyPlan, PassPlan } from './dependencies';

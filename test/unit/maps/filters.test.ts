@@ -1,7 +1,13 @@
-import { evaluateFilter, FilterSyntaxError, parseFoRange, parseODataFilter } from '../../../lib/maps';
+import { compileFilter, evaluateFilter, FilterSyntaxError, parseFoRange, parseODataFilter, type FilterExpr } from '../../../lib/maps';
 
-const fo = (text: string, record: Record<string, unknown>) => evaluateFilter(parseFoRange(text), record);
-const dv = (text: string, record: Record<string, unknown>) => evaluateFilter(parseODataFilter(text), record);
+/** Every case runs through both the tree walker and the compiled filter `apply` uses, which must agree. */
+const evaluate = (expr: FilterExpr, record: Record<string, unknown>): boolean => {
+	const result = evaluateFilter(expr, record);
+	expect({ record, compiled: compileFilter(expr)(record) }).toEqual({ record, compiled: result });
+	return result;
+};
+const fo = (text: string, record: Record<string, unknown>) => evaluate(parseFoRange(text), record);
+const dv = (text: string, record: Record<string, unknown>) => evaluate(parseODataFilter(text), record);
 const syntaxError = (parse: (text: string) => unknown, text: string): FilterSyntaxError => {
 	try {
 		parse(text);
@@ -108,5 +114,52 @@ describe('Dataverse OData filters', () => {
 	])('rejects %j naming the token %j', (text, token) => {
 		const error = syntaxError(parseODataFilter, text);
 		expect(error.token.startsWith(token) || error.message.includes(token)).toBe(true);
+	});
+});
+
+describe('compiled filters agree with evaluateFilter', () => {
+	const actuals: unknown[] = [
+		undefined,
+		null,
+		'',
+		' ',
+		'Organization',
+		'organization',
+		'ORGANIZATIONS',
+		'Person',
+		'12',
+		'1900-01-01',
+		'1900-01-01T12:00:00Z',
+		'1900-01-01x',
+		'İstanbul',
+		12,
+		-0.5,
+		Number.NaN,
+		true,
+		false,
+		{ a: 1 },
+		new Date(0),
+	];
+	const expectedTexts = ['', ' ', 'Organization', 'organization', '12', ' 12 ', 'true', 'i̇stanbul', '1900-01-01'];
+	const comparisons = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+	it.each(expectedTexts)('comparing with the text %j', (value) => {
+		for (const comparison of comparisons) {
+			const expr: FilterExpr = { op: 'compare', comparison, field: 'f', value };
+			for (const actual of actuals) evaluate(expr, { f: actual });
+		}
+	});
+
+	it('non-text expected values, matches and combinators', () => {
+		const exprs: FilterExpr[] = [
+			{ op: 'compare', comparison: 'eq', field: 'f', value: null },
+			{ op: 'compare', comparison: 'gt', field: 'f', value: 3 },
+			{ op: 'compare', comparison: 'eq', field: 'f', value: true },
+			{ op: 'compare', comparison: 'le', field: 'f', value: { date: '2021-06-23' } },
+			{ op: 'compare', comparison: 'eq', field: 'f', value: { symbol: 'Organization' } },
+			{ op: 'match', how: 'like', field: 'f', pattern: 'O*n' },
+			{ op: 'not', operand: { op: 'match', how: 'contains', field: 'f', pattern: 'g' } },
+			{ op: 'or', left: { op: 'compare', comparison: 'eq', field: 'f', value: 'Person' }, right: { op: 'compare', comparison: 'ne', field: 'g', value: '' } },
+		];
+		for (const expr of exprs) for (const actual of actuals) evaluate(expr, { f: actual, g: actual });
 	});
 });
