@@ -212,7 +212,8 @@ export interface JournalFilter {
 	key?: EnvelopeKey;
 	orderKey?: string;
 	status?: JournalStatus | JournalStatus[];
-	errorClass?: ErrorClass;
+	/** The class of the last error; several = any of them. */
+	errorClass?: ErrorClass | ErrorClass[];
 	eventId?: string;
 	/** createdAt >= from */
 	from?: number;
@@ -238,7 +239,10 @@ export interface Page<T> {
 export type JournalSelection = number[] | JournalFilter;
 
 export interface RetryOptions {
-	/** Replace the payload (one change only); the captured one is kept as `originalPayload`. */
+	/**
+	 * Replace the payload (one change only); the captured one is kept as `originalPayload` (`null` when nothing was
+	 * captured), which marks the change as edited: live sync then lays the payload's fields over the record it reads.
+	 */
 	editedPayload?: unknown;
 	/** Default now. */
 	notBefore?: number;
@@ -265,6 +269,11 @@ export type JournalCounts = Record<JournalStatus, number> & {
 // ---------------------------------------------------------------------------------------------------------------
 // Map states, cursors, activity, alerts
 
+/**
+ * `paused`/`stopped`: nothing is claimed, capture keeps journaling. `catching-up`: resumed, the backlog journaled
+ * meanwhile drains like live changes; the first claim that finds nothing due and nothing in flight in the map sets it
+ * back to `running` (in the claim's transaction, so a concurrent pause is never overwritten).
+ */
 export type MapRunState = 'running' | 'paused' | 'catching-up' | 'initial-sync' | 'stopped';
 
 export interface MapState {
@@ -312,9 +321,65 @@ export interface ActivityEntry {
 
 export interface ActivityQuery {
 	map?: string;
+	/** Only these events. */
+	events?: ActivityEvent[];
 	since?: number;
 	limit?: number;
+	/** `nextCursor` of the previous page, or an entry's id as text (with `order: 'asc'`: the entries after it). */
 	cursor?: string;
+	/** Default 'desc' (newest first). */
+	order?: 'asc' | 'desc';
+}
+
+/**
+ * A rule of the data admin's alert settings (Microsoft's "alert settings" per map): when `threshold` failed attempts
+ * of `errorClass` (any class when absent) happen within `windowMinutes`, the rule trips: a `rule-tripped` activity
+ * entry, the map paused if `pause`, and Dual-Write Alert Triggers notified if `notify`.
+ */
+export interface AlertRuleInput {
+	map: string;
+	/** Names the rule within its map: setting a rule with the same map and name replaces it. Default: the error class, or `any`. */
+	name?: string;
+	errorClass?: ErrorClass;
+	threshold: number;
+	windowMinutes: number;
+	pause: boolean;
+	notify: boolean;
+}
+
+/** The last trip of a rule: failures counted at or before it do not count towards the next trip. */
+export interface AlertTripMark {
+	at: number;
+	/** Failures of the trip's minute already counted (the counters have minute resolution). */
+	baseline: number;
+}
+
+export interface AlertRule extends AlertRuleInput {
+	id: number;
+	name: string;
+	createdAt: number;
+	updatedAt: number;
+	lastTrip?: AlertTripMark;
+}
+
+/** One trip as `recordAlertTrip` writes it, atomically and at most once per rule and previous trip. */
+export interface AlertTripRecord {
+	ruleId: number;
+	/** Compare-and-set: the `lastTrip.at` the evaluator saw (undefined: never tripped). */
+	expectLastTripAt: number | undefined;
+	mark: AlertTripMark;
+	/** The `rule-tripped` activity entry's detail. */
+	detail: Record<string, unknown>;
+	/** Pause the map in the same transaction (unless it is already paused or stopped). */
+	pause: boolean;
+}
+
+export interface AlertTripRecorded {
+	activity: ActivityEntry;
+	/** The map's state after the trip. */
+	state: MapRunState;
+	/** This trip paused the map. */
+	paused: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -363,6 +428,17 @@ export interface StateStore {
 	 * minute containing `sinceMs` counts whole. `errorClass` undefined = all classes.
 	 */
 	countErrors(map: string, errorClass: ErrorClass | undefined, sinceMs: number): Promise<number>;
+	/** Adds or replaces (same map and name) a rule, logging `config-changed`; it applies from the next evaluation. */
+	setAlertRule(rule: AlertRuleInput): Promise<AlertRule>;
+	/** By map, then name. */
+	listAlertRules(map?: string): Promise<AlertRule[]>;
+	/** False when there was no such rule. */
+	deleteAlertRule(map: string, name: string): Promise<boolean>;
+	/** Undefined when the rule is gone or another evaluator recorded a trip since `expectLastTripAt`. */
+	recordAlertTrip(trip: AlertTripRecord): Promise<AlertTripRecorded | undefined>;
+
+	/** Every map the store knows: with a state, a journaled change or an alert rule. Sorted. */
+	listMaps(): Promise<string[]>;
 
 	close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 /** Map lifecycle events for the activity log (started, paused, initial sync runs, rule trips, config changes). */
+import type { SQLInputValue } from 'node:sqlite';
 import type { ActivityEntry, ActivityEvent, ActivityQuery, Page } from '../types';
 import type { StoreContext } from './context';
 import { decodeCursor, json, parseJson } from './database';
@@ -28,21 +29,25 @@ export function logActivity(ctx: StoreContext, map: string, event: ActivityEvent
 	return ctx.db.write(() => insertActivity(ctx, map, event, detail, ctx.now()));
 }
 
-/** Newest first. */
+/** Newest first by default; `order: 'asc'` reads forwards from a cursor (an alert trigger following the log). */
 export function listActivity(ctx: StoreContext, query: ActivityQuery = {}): Page<ActivityEntry> {
 	const limit = Math.min(1_000, Math.max(1, Math.floor(query.limit ?? 100)));
-	const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeCursor(query.cursor);
-	const since = query.since ?? 0;
-	const rows =
-		query.map === undefined
-			? ctx.db.all<ActivityRow>('SELECT * FROM activity WHERE id < ? AND at >= ? ORDER BY id DESC LIMIT ?', before, since, limit + 1)
-			: ctx.db.all<ActivityRow>(
-					'SELECT * FROM activity WHERE map = ? AND id < ? AND at >= ? ORDER BY id DESC LIMIT ?',
-					query.map,
-					before,
-					since,
-					limit + 1,
-				);
+	const ascending = query.order === 'asc';
+	const clauses = ['at >= ?'];
+	const params: SQLInputValue[] = [query.since ?? 0];
+	if (query.cursor !== undefined) {
+		clauses.push(ascending ? 'id > ?' : 'id < ?');
+		params.push(decodeCursor(query.cursor));
+	}
+	if (query.map !== undefined) {
+		clauses.push('map = ?');
+		params.push(query.map);
+	}
+	if (query.events !== undefined) {
+		clauses.push(query.events.length === 0 ? '1 = 0' : `event IN (${query.events.map(() => '?').join(', ')})`);
+		params.push(...query.events);
+	}
+	const rows = ctx.db.all<ActivityRow>(`SELECT * FROM activity WHERE ${clauses.join(' AND ')} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT ?`, ...params, limit + 1);
 	const items = rows.slice(0, limit).map(rowToEntry);
 	return rows.length > limit ? { items, nextCursor: String(items[items.length - 1].id) } : { items };
 }

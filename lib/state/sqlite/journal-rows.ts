@@ -97,8 +97,9 @@ export function filterToSql(filter: JournalFilter, defaultStatus?: JournalStatus
 		params.push(...statuses);
 	}
 	if (filter.errorClass !== undefined) {
-		clauses.push('error_class = ?');
-		params.push(filter.errorClass);
+		const classes = Array.isArray(filter.errorClass) ? filter.errorClass : [filter.errorClass];
+		clauses.push(classes.length === 0 ? '1 = 0' : `error_class IN (${classes.map(() => '?').join(', ')})`);
+		params.push(...classes);
 	}
 	if (filter.eventId !== undefined) {
 		clauses.push('event_id = ?');

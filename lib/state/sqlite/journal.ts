@@ -26,7 +26,7 @@ import { JOURNAL_STATUSES } from '../types';
 import type { StoreContext } from './context';
 import { decodeCursor, json, nul } from './database';
 import { filterToSql, rowToEntry, type JournalRow } from './journal-rows';
-import { bumpErrorCount, noteOutcomes } from './map-state';
+import { bumpErrorCount, finishCatchUp, noteOutcomes } from './map-state';
 
 export const DEFAULT_RETENTION_MS = 31 * 24 * 60 * 60_000;
 const PURGE_CHUNK = 5_000;
@@ -139,16 +139,17 @@ export function claimBatch(ctx: StoreContext, map: string, limit: number, option
 	return db.write((): ClaimResult => {
 		const now = ctx.now();
 		expireLeases(ctx, map, now);
-		if (!options.ignoreMapState) {
-			const state = db.get<{ state: string }>('SELECT state FROM map_state WHERE map = ?', map)?.state;
-			if (state === 'paused' || state === 'stopped') return { changes: [], blocked: state };
-		}
+		const state = db.get<{ state: string }>('SELECT state FROM map_state WHERE map = ?', map)?.state;
+		if (!options.ignoreMapState && (state === 'paused' || state === 'stopped')) return { changes: [], blocked: state };
 		const direction = nul(options.direction);
 		if (db.get("SELECT 1 AS busy FROM journal WHERE map = ? AND (? IS NULL OR direction = ?) AND status = 'in-flight' LIMIT 1", map, direction, direction)) {
 			return { changes: [], blocked: 'busy' };
 		}
 		const ids = db.all<{ id: number }>(CLAIMABLE, map, direction, direction, now, Math.max(0, Math.floor(limit)));
-		if (ids.length === 0) return { changes: [], blocked: 'empty' };
+		if (ids.length === 0) {
+			if (state === 'catching-up') finishCatchUp(ctx, map, now);
+			return { changes: [], blocked: 'empty' };
+		}
 		const lease = ctx.newLease();
 		const leaseUntil = now + options.leaseMs;
 		for (const { id } of ids) {
@@ -292,7 +293,8 @@ export function retry(ctx: StoreContext, selection: JournalSelection, options: R
 		const ids = select(ctx, selection, ['failed', 'skipped', 'dismissed', 'done']);
 		for (const id of ids) {
 			if (edited) {
-				db.run('UPDATE journal SET original_payload = COALESCE(original_payload, payload), payload = ? WHERE id = ?', json(options.editedPayload), id);
+				// 'null' when nothing was captured: an original payload (even null) marks the change as edited.
+				db.run("UPDATE journal SET original_payload = COALESCE(original_payload, payload, 'null'), payload = ? WHERE id = ?", json(options.editedPayload), id);
 			}
 			db.run(
 				`UPDATE journal SET status = 'pending', attempts = 0, next_attempt_at = ?, lease = NULL, lease_until = NULL, decision = NULL, updated_at = ?

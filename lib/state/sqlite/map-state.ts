@@ -33,25 +33,60 @@ export function getMapState(ctx: StoreContext, map: string): MapState | undefine
 
 export function setMapState(ctx: StoreContext, map: string, state: MapRunState, detail?: string): MapState {
 	if (!MAP_STATES.includes(state)) throw new TypeError(`unknown map state ${JSON.stringify(state)}`);
+	return ctx.db.write(() => writeMapState(ctx, map, state, detail, ctx.now()));
+}
+
+/** Inside a caller's transaction. */
+export function writeMapState(ctx: StoreContext, map: string, state: MapRunState, detail: string | undefined, now: number): MapState {
 	const { db } = ctx;
-	return db.write(() => {
-		const now = ctx.now();
-		const previous = db.get<{ state: string }>('SELECT state FROM map_state WHERE map = ?', map)?.state;
-		if (previous === state) {
-			db.run('UPDATE map_state SET detail = ? WHERE map = ?', nul(detail), map);
-		} else {
-			db.run(
-				`INSERT INTO map_state (map, state, detail, since) VALUES (?, ?, ?, ?)
-				ON CONFLICT (map) DO UPDATE SET state = excluded.state, detail = excluded.detail, since = excluded.since`,
-				map,
-				state,
-				nul(detail),
-				now,
-			);
-			insertActivity(ctx, map, 'state-changed', { from: previous ?? null, to: state, ...(detail === undefined ? {} : { detail }) }, now);
-		}
-		return rowToState(db.get<MapStateRow>('SELECT * FROM map_state WHERE map = ?', map) as MapStateRow);
-	});
+	const previous = db.get<{ state: string }>('SELECT state FROM map_state WHERE map = ?', map)?.state;
+	if (previous === state) {
+		db.run('UPDATE map_state SET detail = ? WHERE map = ?', nul(detail), map);
+	} else {
+		db.run(
+			`INSERT INTO map_state (map, state, detail, since) VALUES (?, ?, ?, ?)
+			ON CONFLICT (map) DO UPDATE SET state = excluded.state, detail = excluded.detail, since = excluded.since`,
+			map,
+			state,
+			nul(detail),
+			now,
+		);
+		insertActivity(ctx, map, 'state-changed', { from: previous ?? null, to: state, ...(detail === undefined ? {} : { detail }) }, now);
+	}
+	return rowToState(db.get<MapStateRow>('SELECT * FROM map_state WHERE map = ?', map) as MapStateRow);
+}
+
+/**
+ * Inside `claimBatch`'s transaction, when a claim of a `catching-up` map found nothing: the map is back to `running`
+ * once no change of it (either direction) is due or in flight. Changes waiting for a retry later do not hold it back:
+ * they are retried as in live operation.
+ */
+export function finishCatchUp(ctx: StoreContext, map: string, now: number): void {
+	const open = ctx.db.get(
+		"SELECT 1 AS open FROM journal WHERE map = ? AND (status = 'in-flight' OR (status = 'pending' AND next_attempt_at <= ?)) LIMIT 1",
+		map,
+		now,
+	);
+	if (!open) writeMapState(ctx, map, 'running', 'caught up: the changes journaled while paused are processed', now);
+}
+
+/**
+ * Maps with a state, a journaled change or an alert rule. The journal part walks the (map, ...) index one map at a
+ * time (a "skip scan"), so it costs one index probe per map, not a scan of the journal.
+ */
+export function listMaps(ctx: StoreContext): string[] {
+	const rows = ctx.db.all<{ map: string }>(
+		`WITH RECURSIVE journal_maps(map) AS (
+			SELECT MIN(map) FROM journal
+			UNION ALL
+			SELECT (SELECT MIN(j.map) FROM journal j WHERE j.map > journal_maps.map) FROM journal_maps WHERE journal_maps.map IS NOT NULL
+		)
+		SELECT map FROM journal_maps WHERE map IS NOT NULL
+		UNION SELECT map FROM map_state
+		UNION SELECT map FROM alert_rule
+		ORDER BY map`,
+	);
+	return rows.map((row) => row.map);
 }
 
 /**

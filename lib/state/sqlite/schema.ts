@@ -107,6 +107,31 @@ export const MIGRATIONS: readonly Migration[] = [
 			)`,
 		],
 	},
+	{
+		version: 2,
+		name: 'alert-rules',
+		statements: [
+			// The admin's alert settings. The last trip lives on the rule, so that deleting a rule forgets it and a
+			// compare-and-set on last_trip_at lets exactly one of several evaluating processes record a trip.
+			`CREATE TABLE alert_rule (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				map TEXT NOT NULL,
+				name TEXT NOT NULL,
+				error_class TEXT,
+				threshold INTEGER NOT NULL,
+				window_minutes INTEGER NOT NULL,
+				pause INTEGER NOT NULL,
+				notify INTEGER NOT NULL,
+				last_trip_at BIGINT,
+				last_trip_baseline INTEGER,
+				created_at BIGINT NOT NULL,
+				updated_at BIGINT NOT NULL
+			)`,
+			'CREATE UNIQUE INDEX alert_rule_name ON alert_rule (map, name)',
+			// The alert triggers read rule trips after their own cursor.
+			'CREATE INDEX activity_event ON activity (event, id)',
+		],
+	},
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

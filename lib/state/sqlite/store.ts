@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from '../backoff';
 import type { StateStore } from '../types';
 import * as activity from './activity';
+import * as alertRules from './alert-rules';
 import type { StoreContext } from './context';
 import * as cursors from './cursors';
 import { SqliteDb, type SqliteOptions } from './database';
@@ -70,6 +71,12 @@ function createStore(ctx: StoreContext): StateStore {
 		logActivity: async (map, event, detail) => activity.logActivity(ctx, map, event, detail),
 		listActivity: async (query) => activity.listActivity(ctx, query),
 		countErrors: async (map, errorClass, sinceMs) => mapState.countErrors(ctx, map, errorClass, sinceMs),
+		setAlertRule: async (rule) => alertRules.setAlertRule(ctx, rule),
+		listAlertRules: async (map) => alertRules.listAlertRules(ctx, map),
+		deleteAlertRule: async (map, name) => alertRules.deleteAlertRule(ctx, map, name),
+		recordAlertTrip: async (trip) => alertRules.recordAlertTrip(ctx, trip),
+
+		listMaps: async () => mapState.listMaps(ctx),
 
 		close: async () => ctx.db.close(),
 	};

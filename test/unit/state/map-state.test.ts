@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { defaultStateFile, openSqliteStateStore, SCHEMA_VERSION, type StateStore } from '../../../lib/state';
+import { defaultStateFile, MIGRATIONS, openSqliteStateStore, SCHEMA_VERSION, type StateStore } from '../../../lib/state';
 import { change, closeAll, T0, tempStore, type TestStore } from './helpers';
 
 describe('map states, cursors, activity and alert counters', () => {
@@ -122,7 +122,8 @@ describe('the state file', () => {
 		await again.close();
 		const raw = new DatabaseSync(nested);
 		expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-		expect(raw.prepare('SELECT version, name FROM schema_migration ORDER BY version').all()).toEqual([{ version: SCHEMA_VERSION, name: 'initial' }]);
+		expect(raw.prepare('SELECT version, name FROM schema_migration ORDER BY version').all()).toEqual(MIGRATIONS.map(({ version, name }) => ({ version, name })));
+		expect(MIGRATIONS[MIGRATIONS.length - 1].version).toBe(SCHEMA_VERSION);
 		raw.close();
 		expect(existsSync(nested)).toBe(true);
 	});
@@ -133,7 +134,7 @@ describe('the state file', () => {
 		const raw = new DatabaseSync(t.file);
 		raw.prepare('INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, ?)').run(SCHEMA_VERSION + 1, 'future', 0);
 		raw.close();
-		await expect(openSqliteStateStore({ file: t.file })).rejects.toThrow(/schema version 2/);
+		await expect(openSqliteStateStore({ file: t.file })).rejects.toThrow(new RegExp(`schema version ${SCHEMA_VERSION + 1}`));
 	});
 
 	it('two handles on one file see each other’s writes at once (no in-memory truth)', async () => {
