@@ -7,3 +7,5 @@ export * from './diff';
 export * from './conflict';
 export * from './echo';
 export * from './live';
+export * from './admin';
+export * from './alerts';
