@@ -20,9 +20,9 @@ import { valueKey } from './compile';
 import { MapError } from './errors';
 import { compileFilter } from './filters/expression';
 import { hashBoolean, hashEnd, hashNull, hashNumber, hashPrefixBytes, hashStart, hashString, hashText } from './hash';
-import { readPath, type ColumnPath } from './lookupPath';
+import type { ColumnPath } from './lookupPath';
 import { propertyName } from './propertyName';
-import { canonical, FO_EMPTY_DATE, FO_EMPTY_GUID, normalise, normaliserFor, type ValueShape } from './normalise';
+import { canonical, FO_EMPTY_DATE, FO_EMPTY_GUID, normaliserFor, type ValueShape } from './normalise';
 import type { LookupTarget, Scalar, SyncDirection } from './types';
 
 export type SourceRecord = Readonly<Record<string, unknown>>;
@@ -204,14 +204,18 @@ interface StepTarget {
 	keyTemplate: Readonly<EnvelopeKey>;
 }
 
-/** Every step has every field (unused ones empty), so the loop in `apply` sees one object shape. */
-interface Step {
-	row: CompiledRow;
+/** Where a row's value is in a record, names resolved: see `readStep`. */
+interface Reader {
 	read: number;
 	readField: string;
 	readKey: string;
 	readFlat: string;
 	readTargets: readonly StepTarget[];
+}
+
+/** Every step has every field (unused ones empty), so the loop in `apply` sees one object shape. */
+interface Step extends Reader {
+	row: CompiledRow;
 	convert: (raw: unknown) => Scalar | undefined;
 	convertAs: number;
 	/** CONVERT_TEXT: what a blank becomes (`''` towards F&O, null towards Dataverse). */
@@ -249,6 +253,13 @@ interface Program {
 	/** Source key parts, pre-split. */
 	companyKey: Readonly<EnvelopeKey>;
 	sourceKey: ReadonlyArray<{ part: string; navigation: string | undefined; keyField: string; flat: string }>;
+	/** `hashRecord`: how each row is read from a record as the target side stores it, and normalised. */
+	stored: readonly StoredField[];
+}
+
+interface StoredField extends Reader {
+	row: CompiledRow;
+	normalise: (value: unknown) => Scalar | undefined;
 }
 
 const programs = new WeakMap<DirectionPlan, Program>();
@@ -295,7 +306,28 @@ function compileProgram(compiled: CompiledMap, plan: DirectionPlan): Program {
 		keySlotOf,
 		companyKey: keyTemplate([compiled.company?.keyField]),
 		sourceKey,
+		stored: plan.rows.map((row) => storedField(row, plan.target.side)),
 	};
+}
+
+/** How `hashRecord` reads a row from a record as the target side stores it (Dataverse: column, lookup path or polymorphic). */
+function storedField(row: CompiledRow, side: SystemName): StoredField {
+	const normalise = normaliserFor(row.shape[side]);
+	const path = row.dataverse;
+	const reader = (read: number, readField = '', readKey = '', targets: readonly StepTarget[] = []): StoredField => ({
+		read,
+		readField: propertyName(readField),
+		readKey: propertyName(readKey),
+		readFlat: propertyName(read === READ_PATH ? `${readField}.${readKey}` : ''),
+		readTargets: targets,
+		row,
+		normalise,
+	});
+	if (side === 'fo') return reader(READ_COLUMN, row.fo as string);
+	if (path === null) return reader(READ_NONE);
+	if (path.kind === 'column') return reader(READ_COLUMN, path.column);
+	if (path.kind === 'lookup') return reader(READ_PATH, path.navigation, path.keyField);
+	return reader(READ_POLYMORPHIC, '', '', stepTargets(row, path, undefined));
 }
 
 /**
@@ -394,14 +426,14 @@ function readPathOf(record: SourceRecord, navigation: string, keyField: string, 
 	return record[flat];
 }
 
-function readStep(step: Step, record: SourceRecord): unknown {
+function readStep(step: Reader, record: SourceRecord): unknown {
 	switch (step.read) {
 		case READ_COLUMN:
 			return record[step.readField];
 		case READ_PATH:
 			return readPathOf(record, step.readField, step.readKey, step.readFlat);
 		case READ_POLYMORPHIC: {
-			// As readDataverse: the first non-blank target, else the last one present (null), else undefined.
+			// The first non-blank target, else the last one present (null), else undefined.
 			let seen: unknown = undefined;
 			for (const target of step.readTargets) {
 				const value = readPathOf(record, target.navigation, target.keyField, target.flat);
@@ -482,26 +514,6 @@ function rawOfValueKey(key: string): Scalar | typeof NOT_PRIMITIVE {
 	return NOT_PRIMITIVE;
 }
 
-export function readDataverse(row: CompiledRow, record: SourceRecord): unknown {
-	const path = row.dataverse;
-	if (path === null) return undefined;
-	switch (path.kind) {
-		case 'column':
-			return record[path.column];
-		case 'lookup':
-			return readPath(record, path.navigation, path.keyField);
-		case 'polymorphic': {
-			let seen: unknown = undefined;
-			for (const target of path.targets) {
-				const value = readPath(record, target.navigation, target.keyField);
-				if (value !== undefined && value !== null && value !== '') return value;
-				if (value !== undefined) seen = value;
-			}
-			return seen;
-		}
-	}
-}
-
 function readSourceKey(compiled: CompiledMap, plan: DirectionPlan, program: Program, record: SourceRecord): EnvelopeKey {
 	const key: EnvelopeKey = {};
 	let missing: string[] | undefined;
@@ -547,23 +559,27 @@ export function hashRecord(compiled: CompiledMap, side: SystemName, record: Sour
 	const direction: SyncDirection = side === 'fo' ? 'dataverse->fo' : 'fo->dataverse';
 	const plan = compiled.plans[direction];
 	if (!plan) return hashText('');
-	hashStart(programOf(compiled, plan).hashPrefix);
-	if (compiled.company) {
-		const code = side === 'fo' ? record[compiled.company.fo] : readPath(record, compiled.company.navigation, compiled.company.keyField);
+	const program = programOf(compiled, plan);
+	hashStart(program.hashPrefix);
+	const company = program.company;
+	if (company !== undefined) {
+		const code = side === 'fo' ? record[company.fo] : readPathOf(record, company.navigation, company.keyField, company.flat);
 		if (typeof code === 'string' && code !== '') hashString(code.toLowerCase());
 		else hashNull();
 	}
-	for (const row of plan.rows) {
-		const raw = side === 'fo' ? record[row.fo as string] : readDataverse(row, record);
+	const fields = program.stored;
+	for (let i = 0; i < fields.length; i++) {
+		const field = fields[i];
+		const raw = field.read === READ_COLUMN ? record[field.readField] : readStep(field, record);
 		let value: Scalar | undefined;
 		let problem: string | undefined;
 		try {
-			value = normalise(raw, row.shape[side]);
+			value = field.normalise(raw);
 		} catch (error) {
 			problem = error instanceof Error ? error.message : String(error);
 		}
 		if (problem !== undefined) {
-			throw new MapError(`type mismatch in the stored record: ${problem}`, { map: compiled.id, direction, field: row.label, value: raw });
+			throw new MapError(`type mismatch in the stored record: ${problem}`, { map: compiled.id, direction, field: field.row.label, value: raw });
 		}
 		hashCanonical(value);
 	}
