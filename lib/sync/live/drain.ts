@@ -86,6 +86,9 @@ async function prepareChange(ctx: DrainContext, lease: string, change: JournalEn
 		return { outcome: { id: change.id, status: 'failed', error: toJournalError(error) } };
 	}
 	if (record === undefined) return skip('stale', `the ${source} record no longer exists; its delete is captured as its own change`);
+	// An operator's edited retry (Error Log > Retry with an edited payload; the store then keeps `originalPayload`):
+	// its fields replace what the source holds, for this attempt only.
+	if (change.originalPayload !== undefined && isFieldObject(change.payload)) record = { ...record, ...change.payload };
 	let hash: string;
 	try {
 		hash = hashRecord(compiled, source, record);
@@ -103,4 +106,8 @@ async function prepareChange(ctx: DrainContext, lease: string, change: JournalEn
 		return skip(echo.decision, echo.detail);
 	}
 	return { item: { ...record, [ENVELOPE_FIELD]: envelope(change.change, hash, {}) } };
+}
+
+function isFieldObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
