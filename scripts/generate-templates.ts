@@ -3,6 +3,8 @@
  * - templates/live/<map-id>.<fo-to-dataverse|dataverse-to-fo>.json: live sync, Dual-Write Trigger (polls the source
  *   every 2 s, one execution per batch) -> Dual-Write Map -> target Upsert (dual-write mode); activate it;
  * - templates/initial/<same name>: a one-off copy, Manual Trigger -> source Get Many -> Dual-Write Map -> target Upsert.
+ * and the data admin's workflows, templates/admin/ (see buildAdminTemplates): status / pause / resume from the
+ * editor, a scheduled retry of failed changes, an alert rule that mails.
  * Everything is derived from the map id and direction, so a regeneration is byte-identical (test/unit/templates).
  * Run: npm run templates
  */
@@ -202,9 +204,221 @@ function buildInitialTemplate(definition: MapDefinition, direction: SyncDirectio
 	};
 }
 
-/** File name -> file text, for every map of the catalog and every direction it writes. */
+// ---------------------------------------------------------------------------------------------------------------
+// The data admin's workflows (issue 6): one file each under templates/admin/, built from the Dual-Write node's
+// parameters as saved by n8n, so that they import ready to run (no credential needed but the mail server's).
+
+export const ADMIN_DIR = 'admin';
+/** The map the admin templates name by default: the core map of the demo and the tests. */
+export const ADMIN_EXAMPLE_MAP = 'customers-v3-accounts';
+const DUAL_WRITE = `${PACKAGE}.dualWrite`;
+const ALERT_TRIGGER = `${PACKAGE}.dualWriteAlertTrigger`;
+/** Classes that can heal without a person changing data (validation and conflict failures would fail again). */
+export const HEALING_CLASSES = ['auth', 'missing-reference', 'throttling', 'transient', 'unknown'] as const;
+
+const adminWorkflowId = (name: string) => `dw${digest('dual-write-workflow', ADMIN_DIR, name).slice(0, 14)}`;
+const connect = (...targets: string[]) => ({ main: targets.map((node) => [{ node, type: 'main', index: 0 }]) });
+
+function adminWorkflow(slug: string, name: string, nodes: Array<Record<string, unknown>>, connections: Record<string, unknown>): TemplateWorkflow {
+	return {
+		id: adminWorkflowId(slug),
+		name,
+		nodes,
+		connections,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+		meta: { dualWriteTemplate: `admin/${slug}` },
+	};
+}
+
+function note(slug: string, content: string, position: [number, number], size: { width: number; height: number }): Record<string, unknown> {
+	return { parameters: { content, ...size }, id: stableUuid(ADMIN_DIR, slug, 'note'), name: 'About This Template', type: 'n8n-nodes-base.stickyNote', typeVersion: 1, position };
+}
+
+/** Manual Trigger -> the admin's choice (Edit Fields) -> Switch -> status, pause, resume, failed changes or activity. */
+function buildAdminConsole(): TemplateWorkflow {
+	const slug = 'pause-resume-status';
+	const id = (role: string) => stableUuid(ADMIN_DIR, slug, role);
+	const actions = [
+		{ action: 'status', name: 'Map Status', parameters: { resource: 'map', operation: 'getStatus', map: '={{ $json.map }}' } },
+		{ action: 'pause', name: 'Pause Map', parameters: { resource: 'map', operation: 'pause', map: '={{ $json.map }}', reason: '={{ $json.reason }}' } },
+		{ action: 'resume', name: 'Resume Map', parameters: { resource: 'map', operation: 'resume', map: '={{ $json.map }}', reason: '={{ $json.reason }}' } },
+		{
+			action: 'errors',
+			name: 'Failed Changes',
+			parameters: { resource: 'errorLog', operation: 'list', returnAll: false, limit: 50, filters: { map: '={{ $json.map }}', status: ['failed'] } },
+		},
+		{ action: 'activity', name: 'Activity', parameters: { resource: 'activity', operation: 'list', map: '={{ $json.map }}', events: [], returnAll: false, limit: 50 } },
+	];
+	const choice = 'What To Do';
+	const route = 'Action';
+	const content = [
+		'## Dual-Write admin: pause / resume / status',
+		'',
+		`Set **action** in *${choice}* and run the workflow:`,
+		...actions.map((a) => `- \`${a.action}\`: ${a.name}`),
+		'',
+		`**map**: a map id (default \`${ADMIN_EXAMPLE_MAP}\`); empty = all maps for status, failed changes and activity. **reason** goes to the activity log with this workflow and execution.`,
+		'',
+		'A paused map keeps capturing changes and writes nothing; resume catches up in order per record (state `catching-up`), then runs live. The state is in the state file: it survives restarts.',
+	].join('\n');
+	return adminWorkflow(
+		slug,
+		'Dual-Write admin: pause / resume / status',
+		[
+			note(slug, content, [-300, -420], { width: 520, height: 380 }),
+			{ parameters: {}, id: id('trigger'), name: 'Run Manually', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0] },
+			{
+				parameters: {
+					mode: 'manual',
+					assignments: {
+						assignments: [
+							{ id: id('assign-action'), name: 'action', value: 'status', type: 'string' },
+							{ id: id('assign-map'), name: 'map', value: ADMIN_EXAMPLE_MAP, type: 'string' },
+							{ id: id('assign-reason'), name: 'reason', value: '', type: 'string' },
+						],
+					},
+					options: {},
+				},
+				id: id('choice'),
+				name: choice,
+				type: 'n8n-nodes-base.set',
+				typeVersion: 3.4,
+				position: [220, 0],
+			},
+			{
+				parameters: {
+					mode: 'expression',
+					numberOutputs: actions.length,
+					output: `={{ ${JSON.stringify(actions.map((a) => a.action))}.indexOf($json.action) }}`,
+				},
+				id: id('switch'),
+				name: route,
+				type: 'n8n-nodes-base.switch',
+				typeVersion: 3.2,
+				position: [440, 0],
+			},
+			...actions.map((a, index) => ({
+				parameters: a.parameters,
+				id: id(a.action),
+				name: a.name,
+				type: DUAL_WRITE,
+				typeVersion: 1,
+				position: [700, (index - 2) * 180],
+			})),
+		],
+		{ 'Run Manually': connect(choice), [choice]: connect(route), [route]: connect(...actions.map((a) => a.name)) },
+	);
+}
+
+/** Schedule Trigger (every 5 minutes) -> Error Log: Retry of failed changes whose class can heal. */
+function buildScheduledRetry(): TemplateWorkflow {
+	const slug = 'retry-failed-every-5-minutes';
+	const id = (role: string) => stableUuid(ADMIN_DIR, slug, role);
+	const content = [
+		'## Retry failed changes every 5 minutes',
+		'',
+		'Transient failures (outages, throttling, a missing parent record) already retry by themselves with backoff, up to 10 attempts. This workflow queues again, every 5 minutes, the changes that used up their attempts in a class that can heal: ' +
+			HEALING_CLASSES.map((c) => `\`${c}\``).join(', ') +
+			'. Validation and conflict failures need a person: see Error Log > List, fix, then Retry (optionally with an edited payload) or Dismiss.',
+		'',
+		'Activate it. Each run returns the IDs it queued again.',
+	].join('\n');
+	return adminWorkflow(
+		slug,
+		'Dual-Write admin: retry failed changes every 5 minutes',
+		[
+			note(slug, content, [-300, -380], { width: 480, height: 320 }),
+			{
+				parameters: { rule: { interval: [{ field: 'minutes', minutesInterval: 5 }] } },
+				id: id('trigger'),
+				name: 'Every 5 Minutes',
+				type: 'n8n-nodes-base.scheduleTrigger',
+				typeVersion: 1.2,
+				position: [0, 0],
+			},
+			{
+				parameters: { resource: 'errorLog', operation: 'retry', select: 'filter', filters: { status: ['failed'], errorClass: [...HEALING_CLASSES] }, options: {} },
+				id: id('retry'),
+				name: 'Retry Failed Changes',
+				type: DUAL_WRITE,
+				typeVersion: 1,
+				position: [240, 0],
+			},
+		],
+		{ 'Every 5 Minutes': connect('Retry Failed Changes') },
+	);
+}
+
+/** Dual-Write Alert Trigger -> Send Email; and a manual branch that sets Microsoft's documented example rule. */
+function buildAlertEmail(): TemplateWorkflow {
+	const slug = 'alert-on-errors-email';
+	const id = (role: string) => stableUuid(ADMIN_DIR, slug, role);
+	const content = [
+		'## Alert on errors → email',
+		'',
+		`1. Run the workflow once from the editor (*Set the Rule*): ${ADMIN_EXAMPLE_MAP} gets the rule "10 failures within 15 minutes pause the map and notify" (Microsoft's documented example). Change map, class, count and window there; rules apply at once.`,
+		'2. Give *Email the Data Admins* an SMTP credential and real addresses (placeholders here).',
+		'3. Activate the workflow: the Alert Trigger evaluates the rules every 15 s and sends one mail per trip, with the counts and a sample of the failures.',
+	].join('\n');
+	const body = [
+		'={{ $json.summary }}',
+		'',
+		'Map: {{ $json.map }} ({{ $json.state }})',
+		'Rule: {{ $json.rule }}, {{ $json.threshold }} failures (class: {{ $json.errorClass }}) within {{ $json.windowMinutes }} minutes',
+		'Failures counted: {{ $json.errors }} since {{ $json.windowStart }}',
+		'',
+		'Latest failures:',
+		"{{ $json.sample.map(s => '- #' + s.id + ' ' + JSON.stringify(s.sourceKey) + ': [' + s.errorClass + '] ' + s.message).join('\\n') }}",
+		'',
+		'Resume the map with the Dual-Write node (Map > Resume) once the cause is fixed; the changes journaled meanwhile catch up in order.',
+	].join('\n');
+	return adminWorkflow(
+		slug,
+		'Dual-Write admin: alert on errors → email',
+		[
+			note(slug, content, [-300, -440], { width: 520, height: 360 }),
+			{ parameters: { options: {} }, id: id('trigger'), name: 'When a Rule Trips', type: ALERT_TRIGGER, typeVersion: 1, position: [0, 0] },
+			{
+				parameters: {
+					fromEmail: 'dual-write@example.com',
+					toEmail: 'data-admins@example.com',
+					subject: '=Dual-write alert: {{ $json.map }} ({{ $json.errors }} failures)',
+					emailFormat: 'text',
+					text: body,
+					options: {},
+				},
+				id: id('email'),
+				name: 'Email the Data Admins',
+				type: 'n8n-nodes-base.emailSend',
+				typeVersion: 2.1,
+				position: [260, 0],
+				webhookId: id('email-webhook'),
+			},
+			{ parameters: {}, id: id('setup'), name: 'Set the Rule', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 240] },
+			{
+				parameters: { resource: 'alertRule', operation: 'set', map: ADMIN_EXAMPLE_MAP, errorClass: 'any', threshold: 10, windowMinutes: 15, pause: true, notify: true, name: '' },
+				id: id('rule'),
+				name: '10 Failures in 15 Minutes',
+				type: DUAL_WRITE,
+				typeVersion: 1,
+				position: [260, 240],
+			},
+		],
+		{ 'When a Rule Trips': connect('Email the Data Admins'), 'Set the Rule': connect('10 Failures in 15 Minutes') },
+	);
+}
+
+/** Path under templates/ -> workflow. */
+export function buildAdminTemplates(): Map<string, TemplateWorkflow> {
+	return new Map([buildAdminConsole(), buildScheduledRetry(), buildAlertEmail()].map((workflow) => [`${ADMIN_DIR}/${String(workflow.meta.dualWriteTemplate).slice(ADMIN_DIR.length + 1)}.json`, workflow]));
+}
+
+/** File name -> file text, for every map of the catalog and every direction it writes, and the admin workflows. */
 export function generateTemplates(catalog: readonly MapDefinition[] = loadCatalog()): Map<string, string> {
 	const files = new Map<string, string>();
+	for (const [file, workflow] of buildAdminTemplates()) files.set(file, `${JSON.stringify(workflow, null, '\t')}\n`);
 	for (const definition of catalog) {
 		for (const direction of mapDirections(definition)) {
 			for (const kind of TEMPLATE_KINDS) {
@@ -227,7 +441,7 @@ export function listTemplates(): string[] {
 
 function main(): void {
 	const files = generateTemplates();
-	for (const kind of TEMPLATE_KINDS) mkdirSync(path.join(TEMPLATES_DIR, kind), { recursive: true });
+	for (const dir of [...TEMPLATE_KINDS, ADMIN_DIR]) mkdirSync(path.join(TEMPLATES_DIR, dir), { recursive: true });
 	for (const stale of listTemplates().filter((file) => !files.has(file))) rmSync(path.join(TEMPLATES_DIR, stale));
 	for (const [file, text] of files) writeFileSync(path.join(TEMPLATES_DIR, file), text);
 	console.log(`${files.size} templates written to ${path.relative(process.cwd(), TEMPLATES_DIR) || '.'}`);

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildTemplate, generateTemplates, listTemplates, stableUuid, TEMPLATE_KINDS, TEMPLATES_DIR, workflowId } from '../../../scripts/generate-templates';
+import { buildAdminTemplates, buildTemplate, generateTemplates, listTemplates, stableUuid, TEMPLATE_KINDS, TEMPLATES_DIR, workflowId } from '../../../scripts/generate-templates';
 import { loadCatalog, mapDirections } from '../../../lib/maps';
 
 const FIX = 'run `npm run templates` and commit templates/';
@@ -13,13 +13,13 @@ describe('templates/', () => {
 	const expected = generateTemplates();
 	const committed = existsSync(TEMPLATES_DIR) ? listTemplates() : [];
 
-	it('holds exactly one live and one initial-copy workflow per catalog map and direction', () => {
+	it('holds exactly one live and one initial-copy workflow per catalog map and direction, and the admin workflows', () => {
 		const missing = [...expected.keys()].filter((file) => !committed.includes(file));
 		const extra = committed.filter((file) => !expected.has(file));
 		if (missing.length > 0 || extra.length > 0) {
 			throw new Error(`templates/ is out of date (missing: ${missing.join(', ') || 'none'}; extra: ${extra.join(', ') || 'none'}): ${FIX}`);
 		}
-		expect(expected.size).toBe(TEMPLATE_KINDS.length * loadCatalog().reduce((sum, map) => sum + mapDirections(map).length, 0));
+		expect(expected.size).toBe(TEMPLATE_KINDS.length * loadCatalog().reduce((sum, map) => sum + mapDirections(map).length, 0) + buildAdminTemplates().size);
 	});
 
 	it('matches a regeneration byte for byte', () => {
