@@ -66,7 +66,7 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 		hashString(lower);
 		if (toFo) out[company.fo] = lower;
 		else {
-			const key: EnvelopeKey = { ...program.companyKey };
+			const key: EnvelopeKey = {};
 			key[company.keyField] = companyCode;
 			lookups[company.navigation] = { entity: 'cdm_companies', key };
 		}
@@ -108,7 +108,6 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 		let navigation = step.navigation;
 		let keyField = step.keyField;
 		let entity = step.entity;
-		let template = step.keyTemplate;
 		if (step.write === WRITE_POLYMORPHIC) {
 			const hint = step.targetBy;
 			const wanted = hint ? hint.values[String(record[hint.field])] : undefined;
@@ -118,11 +117,12 @@ export function apply(compiled: CompiledMap, direction: SyncDirection, record: S
 			navigation = chosen.navigation;
 			keyField = chosen.keyField;
 			entity = chosen.entity;
-			template = chosen.keyTemplate;
 		}
-		// Spread from a fast-shaped template: an object literal with a computed name is built by a runtime call.
-		const key: EnvelopeKey = { ...template };
+		// Stores into `{}`: an object literal with a computed name is built by a runtime call, and one spread site
+		// copying the key shapes of every lookup (one per key field) goes megamorphic, which copies property by property.
+		const key: EnvelopeKey = {};
 		key[keyField] = value;
+		// companyOf throws unless it finds the company, so a map with one always has the code here.
 		if (step.companyPath !== undefined && companyCode !== undefined) key[step.companyPath] = companyCode;
 		lookups[navigation] = { entity, key };
 	}
@@ -200,8 +200,6 @@ interface StepTarget {
 	/** `navigation.keyField`: how a flattened record names the value. */
 	flat: string;
 	entity: string;
-	/** The lookup key's fields, null, in write order (see `keyTemplate`). */
-	keyTemplate: Readonly<EnvelopeKey>;
 }
 
 /** Where a row's value is in a record, names resolved: see `readStep`. */
@@ -232,7 +230,6 @@ interface Step extends Reader {
 	targets: readonly StepTarget[];
 	targetBy: LookupTarget['targetBy'] | undefined;
 	companyPath: string | undefined;
-	keyTemplate: Readonly<EnvelopeKey>;
 	/** Index into the record's key values when a target key part comes from this row, else -1. */
 	keySlot: number;
 }
@@ -251,7 +248,6 @@ interface Program {
 	/** Row index in the plan → key slot. */
 	keySlotOf: readonly number[];
 	/** Source key parts, pre-split. */
-	companyKey: Readonly<EnvelopeKey>;
 	sourceKey: ReadonlyArray<{ part: string; navigation: string | undefined; keyField: string; flat: string }>;
 	/** `hashRecord`: how each row is read from a record as the target side stores it, and normalised. */
 	stored: readonly StoredField[];
@@ -274,13 +270,11 @@ function programOf(compiled: CompiledMap, plan: DirectionPlan): Program {
 }
 
 function compileProgram(compiled: CompiledMap, plan: DirectionPlan): Program {
-	// companyOf throws unless it finds the company, so a map with one always has the code when rows run.
-	const hasCompany = compiled.company !== undefined;
 	const toFo = plan.direction === 'dataverse->fo';
 	const keySlotOf: number[] = plan.rows.map(() => -1);
 	let keySlots = 0;
 	for (const { from } of plan.targetKey) if (typeof from === 'number' && from >= 0 && keySlotOf[from] < 0) keySlotOf[from] = keySlots++;
-	const steps = plan.rows.map((row, index) => compileStep(row, plan.direction, toFo, keySlotOf[index], hasCompany));
+	const steps = plan.rows.map((row, index) => compileStep(row, plan.direction, toFo, keySlotOf[index]));
 	const sourceKey = plan.source.key.map((text) => {
 		const part = propertyName(text);
 		const dot = part.indexOf('.');
@@ -304,7 +298,6 @@ function compileProgram(compiled: CompiledMap, plan: DirectionPlan): Program {
 		steps,
 		keySlots,
 		keySlotOf,
-		companyKey: keyTemplate([compiled.company?.keyField]),
 		sourceKey,
 		stored: plan.rows.map((row) => storedField(row, plan.target.side)),
 	};
@@ -327,19 +320,10 @@ function storedField(row: CompiledRow, side: SystemName): StoredField {
 	if (path === null) return reader(READ_NONE);
 	if (path.kind === 'column') return reader(READ_COLUMN, path.column);
 	if (path.kind === 'lookup') return reader(READ_PATH, path.navigation, path.keyField);
-	return reader(READ_POLYMORPHIC, '', '', stepTargets(row, path, undefined));
+	return reader(READ_POLYMORPHIC, '', '', stepTargets(row, path));
 }
 
-/**
- * An object with the given fields (null) in order. JSON.parse gives it a fast shape that spreads cheaply; the writes
- * into the copy then happen in the same order as before, so key order and duplicates behave exactly as they did.
- */
-function keyTemplate(names: ReadonlyArray<string | undefined>): Readonly<EnvelopeKey> {
-	const present = names.filter((name): name is string => name !== undefined);
-	return JSON.parse(`{${present.map((name) => `${JSON.stringify(name)}:null`).join(',')}}`) as EnvelopeKey;
-}
-
-function stepTargets(row: CompiledRow, path: ColumnPath | null, companyPath: string | undefined): StepTarget[] {
+function stepTargets(row: CompiledRow, path: ColumnPath | null): StepTarget[] {
 	if (path?.kind !== 'polymorphic') return [];
 	return path.targets.map((target) => ({
 		type: target.type,
@@ -347,14 +331,12 @@ function stepTargets(row: CompiledRow, path: ColumnPath | null, companyPath: str
 		keyField: propertyName(target.keyField),
 		flat: propertyName(`${target.navigation}.${target.keyField}`),
 		entity: row.lookup?.entities[target.type] ?? '',
-		keyTemplate: keyTemplate([target.keyField, companyPath]),
 	}));
 }
 
-function compileStep(row: CompiledRow, direction: SyncDirection, toFo: boolean, keySlot: number, hasCompany: boolean): Step {
+function compileStep(row: CompiledRow, direction: SyncDirection, toFo: boolean, keySlot: number): Step {
 	const path = row.dataverse;
-	const companyPath = hasCompany ? row.lookup?.companyPath : undefined;
-	const targets = stepTargets(row, path, companyPath);
+	const targets = stepTargets(row, path);
 	let read = READ_NONE;
 	let readField = '';
 	let readKey = '';
@@ -407,7 +389,6 @@ function compileStep(row: CompiledRow, direction: SyncDirection, toFo: boolean, 
 		targets,
 		targetBy: plain ? undefined : targetByOf(row.lookup?.targetBy),
 		companyPath: plain || row.lookup?.companyPath === undefined ? undefined : propertyName(row.lookup.companyPath),
-		keyTemplate: keyTemplate(!plain && path.kind === 'lookup' ? [path.keyField, companyPath] : []),
 		keySlot,
 	};
 }
