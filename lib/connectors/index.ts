@@ -30,6 +30,8 @@ export {
 	headerAuthValue,
 	newWebhookSecret,
 	parseFilteringAttributes,
+	POST_IMAGE_ALIAS,
+	postImageBody,
 	registrationSignature,
 	secretMatches,
 	serviceEndpointBody,

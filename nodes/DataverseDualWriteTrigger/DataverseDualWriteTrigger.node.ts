@@ -3,7 +3,9 @@ import {
 	NodeOperationError,
 	type IDataObject,
 	type IHookFunctions,
+	type INode,
 	type ILoadOptionsFunctions,
+	type INodePropertyOptions,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
@@ -18,14 +20,18 @@ import {
 	WEBHOOK_SECRET_HEADER,
 	type WebhookMessage,
 } from '../../lib/connectors';
+import { catalogMap, compileMap, loadCatalog, mapDirections } from '../../lib/maps';
 import {
 	ChangeEventError,
 	dataverseTriggerItem,
 	decideEcho,
 	DUAL_WRITE_ORIGIN_TAG,
 	journalDataverseDelivery,
+	lookupFieldsOfMap,
 	parseDataverseWebhook,
+	resolveLookups,
 	type DataverseWebhookOptions,
+	type LookupFields,
 	type WebhookDelivery,
 } from '../../lib/sync';
 import { dataverseProfile } from '../DataverseDualWrite/profile';
@@ -40,6 +46,8 @@ import { environmentUrl, getConnector, n8nTransport } from '../shared/transport'
 interface RegistrationData {
 	endpointId?: string;
 	stepIds?: string[];
+	/** Post-images of synchronous steps. */
+	imageIds?: string[];
 	secret?: string;
 	signature?: string;
 	entity?: string;
@@ -56,6 +64,12 @@ interface Settings {
 	entity: string;
 	messages: WebhookMessage[];
 	filteringAttributes: string[];
+	synchronous: boolean;
+}
+
+/** Synchronous steps only start executions: a journal answers at once, so its steps stay asynchronous. */
+function synchronousOf(param: (name: string, fallback: unknown) => unknown): boolean {
+	return (param('mode', 'execution') as TriggerMode) !== 'journal' && param('synchronous', false) === true;
 }
 
 function settingsOf(context: IHookFunctions): Settings {
@@ -65,7 +79,46 @@ function settingsOf(context: IHookFunctions): Settings {
 	if (messages.length === 0) throw new NodeOperationError(context.getNode(), 'Choose at least one event');
 	const url = context.getNodeWebhookUrl('default');
 	if (!url) throw new NodeOperationError(context.getNode(), 'n8n did not give this node a webhook URL');
-	return { url, entity, messages, filteringAttributes: parseFilteringAttributes(context.getNodeParameter('filteringAttributes', '') as string) };
+	return {
+		url,
+		entity,
+		messages,
+		filteringAttributes: parseFilteringAttributes(context.getNodeParameter('filteringAttributes', '') as string),
+		synchronous: synchronousOf((name, fallback) => context.getNodeParameter(name, fallback)),
+	};
+}
+
+/** "Resolve Lookups For Map": the key fields of a catalog map, every referenced table's alternate keys, or nothing. */
+const LOOKUPS_ALTERNATE_KEYS = 'alternateKeys';
+const LOOKUPS_NONE = 'none';
+
+/** The catalog maps that map the table Dataverse → F&O (all of them while the table is not chosen). */
+function lookupMapOptions(entity: string): INodePropertyOptions[] {
+	const maps = loadCatalog()
+		.filter((map) => mapDirections(map).includes(DIRECTION) && (entity === '' || map.dataverse.entity === entity))
+		.map((map) => ({ name: `Map: ${map.title}`, value: map.id, description: `The key fields map ${map.id} reads through each lookup` }))
+		.sort((a, b) => a.name.localeCompare(b.name));
+	return [
+		{ name: 'Alternate Keys of Each Referenced Table', value: LOOKUPS_ALTERNATE_KEYS, description: 'For any map: the columns of the referenced table’s alternate keys' },
+		...maps,
+		{ name: 'Do Not Resolve', value: LOOKUPS_NONE, description: 'Keep lookups as {ID, logicalName} references' },
+	];
+}
+
+/** A catalog map's lookup fields, compiled once per process (catalog maps do not change while n8n runs). */
+const mapLookupFields = new Map<string, LookupFields>();
+
+/** undefined = alternate keys; null = leave the references alone. */
+function lookupFieldsOf(node: INode, choice: string): LookupFields | undefined | null {
+	if (choice === LOOKUPS_NONE) return null;
+	if (choice === '' || choice === LOOKUPS_ALTERNATE_KEYS) return undefined;
+	const known = mapLookupFields.get(choice);
+	if (known) return known;
+	const map = catalogMap(choice);
+	if (!map) throw new NodeOperationError(node, `Resolve Lookups For Map: no map "${choice}" in the catalog`);
+	const fields = lookupFieldsOfMap(compileMap(map));
+	mapLookupFields.set(choice, fields);
+	return fields;
 }
 
 async function registrar(context: IHookFunctions): Promise<DataverseWebhookRegistrar> {
@@ -92,11 +145,20 @@ export class DataverseDualWriteTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: dataverseProfile.credentialName, required: true }],
-		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				// Synchronous: n8n answers when the execution has finished (the last node's first item, or 500 when the
+				// execution failed), and Dataverse fails the user's save on anything but 2xx.
+				responseMode: '={{$parameter["mode"] !== "journal" && $parameter["synchronous"] === true ? "lastNode" : "onReceived"}}',
+				path: 'webhook',
+			},
+		],
 		properties: [
 			{
 				displayName:
-					'On activation this node registers a webhook (service endpoint) and one asynchronous post-operation step per event in Dataverse, and removes them on deactivation. Per change it starts an execution whose item holds the row’s columns as Dataverse sent them (Create: all set columns; Update: the changed ones; Delete: only the ID) and, under "dataverse", the change: entity, change, key, eventId, at, depth, tag. In journal mode it appends the change to the map’s journal instead and answers at once; a Dual-Write Trigger (same map, Dataverse → F&O) syncs it. A repeated delivery (same event ID) is journaled once, and out-of-order deliveries are harmless: the Dual-Write Trigger reads each row’s current values before it syncs them.',
+					'On activation this node registers a webhook (service endpoint) and one post-operation step per event in Dataverse, and removes them on deactivation. Per change it starts an execution whose item holds the row’s columns as Dataverse sent them (Create: all set columns; Update: the changed ones; Delete: only the ID) and, under "dataverse", the change: entity, change, key, eventId, at, depth, tag. Synchronous: the step runs inside the user’s save, the item is the whole row with its lookups resolved, and the save fails when the execution fails. In journal mode it appends the change to the map’s journal instead and answers at once; a Dual-Write Trigger (same map, Dataverse → F&O) syncs it. A repeated delivery (same event ID) is journaled once, and out-of-order deliveries are harmless: the Dual-Write Trigger reads each row’s current values before it syncs them.',
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -128,6 +190,26 @@ export class DataverseDualWriteTrigger implements INodeType {
 				default: 'execution',
 			}),
 			{
+				displayName: 'Synchronous',
+				name: 'synchronous',
+				type: 'boolean',
+				default: false,
+				displayOptions: { show: { mode: ['execution'] } },
+				description:
+					'Whether the step runs inside the user’s save (Microsoft’s live sync): Dataverse waits for the execution and rolls the save back when it fails (the user sees the error), so a Dual-Write Map → Upsert after this node makes the save succeed only when the other system took the change. The item is the whole row (a post-image) with its lookups resolved, because the row cannot be read back before the save commits. The workflow must finish within Dataverse’s 60 s webhook timeout. A Delete’s item has only the ID: with Delete among the events, handle deletes before a Dual-Write Map, or every delete fails.',
+			},
+			{
+				displayName: 'Resolve Lookups For Map Name or ID',
+				name: 'resolveLookupsForMap',
+				type: 'options',
+				noDataExpression: true,
+				typeOptions: { loadOptionsMethod: 'getLookupMaps', loadOptionsDependsOn: ['entity.value'] },
+				default: LOOKUPS_ALTERNATE_KEYS,
+				displayOptions: { show: { mode: ['execution'], synchronous: [true] } },
+				description:
+					'Lookups arrive as references ({ID, logicalName}); a Dual-Write Map reads them as expanded navigation properties (msdyn_customergroupid: {msdyn_groupid: "10"}). Each referenced row is read once per change for these fields: the ones the chosen map needs, or the alternate-key columns of the referenced table. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+			},
+			{
 				displayName: 'Ignore Our Own Writes',
 				name: 'ignoreOwnWrites',
 				type: 'boolean',
@@ -142,6 +224,10 @@ export class DataverseDualWriteTrigger implements INodeType {
 		loadOptions: {
 			async getJournalMaps(this: ILoadOptionsFunctions) {
 				return journalMapOptions(DIRECTION);
+			},
+			async getLookupMaps(this: ILoadOptionsFunctions) {
+				const entity = this.getCurrentNodeParameter('entity', { extractValue: true });
+				return lookupMapOptions(typeof entity === 'string' ? entity.trim() : '');
 			},
 		},
 	};
@@ -160,7 +246,7 @@ export class DataverseDualWriteTrigger implements INodeType {
 					const complete = (data.stepIds ?? []).every((id) => steps.includes(id));
 					if (exists && current && complete) return true;
 					// Changed settings or a registration someone removed in part: drop what is left and register again.
-					if (exists) await client.unregister(data.endpointId, data.stepIds ?? []);
+					if (exists) await client.unregister(data.endpointId, data.stepIds ?? [], data.imageIds ?? []);
 				} catch (error) {
 					throw toNodeError(this.getNode(), error, 0);
 				}
@@ -184,11 +270,13 @@ export class DataverseDualWriteTrigger implements INodeType {
 						logicalName: entity.typeName,
 						messages: settings.messages,
 						filteringAttributes: settings.filteringAttributes,
+						synchronous: settings.synchronous,
 					});
 					clear(data);
 					Object.assign(data, {
 						endpointId: registration.endpointId,
 						stepIds: Object.values(registration.stepIds),
+						...(settings.synchronous ? { imageIds: Object.values(registration.imageIds) } : {}),
 						secret,
 						signature: registrationSignature(settings),
 						entity: entity.name,
@@ -205,7 +293,7 @@ export class DataverseDualWriteTrigger implements INodeType {
 				const data = this.getWorkflowStaticData('node') as RegistrationData & IDataObject;
 				if (data.endpointId) {
 					try {
-						await (await registrar(this)).unregister(data.endpointId, data.stepIds ?? []);
+						await (await registrar(this)).unregister(data.endpointId, data.stepIds ?? [], data.imageIds ?? []);
 					} catch (error) {
 						// Keep the ids: the next activation's checkExists or create sweeps the endpoint up.
 						this.logger.warn('Dataverse trigger: could not remove the webhook registration', {
@@ -272,7 +360,21 @@ export class DataverseDualWriteTrigger implements INodeType {
 			const decision = await decideEcho(change, { ourTag: DUAL_WRITE_ORIGIN_TAG });
 			if (decision.echo) return { webhookResponse: 'OK' };
 		}
-		const item = dataverseTriggerItem(change, data.primaryId ?? `${data.logicalName ?? change.entity}id`);
-		return { workflowData: [this.helpers.returnJsonArray(item as unknown as IDataObject)] };
+		let item: Record<string, unknown> = dataverseTriggerItem(change, data.primaryId ?? `${data.logicalName ?? change.entity}id`);
+		if (synchronousOf((name, fallback) => this.getNodeParameter(name, fallback)) && change.change !== 'delete') {
+			const fields = lookupFieldsOf(this.getNode(), String(this.getNodeParameter('resolveLookupsForMap', LOOKUPS_ALTERNATE_KEYS)));
+			if (fields !== null) {
+				try {
+					item = await resolveLookups(item, { connector: await getConnector(this, dataverseProfile), entity, ...(fields ? { fields } : {}) });
+				} catch (error) {
+					// The save is waiting for this answer: say why it fails, in the error Dataverse shows the user.
+					const message = `Dual-write could not read the lookups of this ${change.entity} change: ${error instanceof Error ? error.message : String(error)}`;
+					this.logger.warn(message, { entity: change.entity, key: change.id });
+					response.status(error instanceof ChangeEventError ? 400 : 502).json({ message });
+					return { noWebhookResponse: true };
+				}
+			}
+		}
+		return { workflowData: [this.helpers.returnJsonArray(item as IDataObject)] };
 	}
 }

@@ -1,8 +1,16 @@
 /**
  * Registering a Dataverse webhook for a trigger (reference §6.1): one `serviceendpoint` (contract 8, Http Header
- * auth carrying a per-activation secret) and one asynchronous post-operation `sdkmessageprocessingstep` per
- * message. Body builders and the choice of what to remove are pure; `DataverseWebhookRegistrar` sends them
- * through a Transport, so the same code runs in n8n (httpRequestWithAuthentication) and in tests.
+ * auth carrying a per-activation secret) and one post-operation `sdkmessageprocessingstep` per message,
+ * asynchronous by default. Body builders and the choice of what to remove are pure; `DataverseWebhookRegistrar`
+ * sends them through a Transport, so the same code runs in n8n (httpRequestWithAuthentication) and in tests.
+ *
+ * Synchronous registrations (Microsoft's live-sync semantics: the user's save fails when the sync fails) use
+ * mode 0 in stage 40, post-operation inside the transaction (reference §6.1–6.2): the row is written, so Create
+ * knows its id and a post-image can be taken, and a failing or timed-out call rolls the whole operation back.
+ * Stage 10 (pre-validation) runs outside the transaction and stage 20 (pre-operation) before the row exists; both
+ * would see neither the final row nor a post-image. Each Create and Update step gets a post-image of the whole row
+ * (`sdkmessageprocessingstepimage`, all columns), because an Update's Target holds only the columns the request set
+ * and the row cannot be read back while the transaction is open.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_RETRY_POLICY, quoteString, sendRequest, type HttpRequest, type HttpResponse, type RetryPolicy, type Transport } from '../../odata';
@@ -24,12 +32,19 @@ const CONTRACT_WEBHOOK = 8;
 const AUTHTYPE_HTTP_HEADER = 5;
 const MESSAGE_FORMAT_JSON = 2;
 const STAGE_POST_OPERATION = 40;
+const MODE_SYNCHRONOUS = 0;
 const MODE_ASYNCHRONOUS = 1;
+const IMAGE_TYPE_POST = 1;
+
+/** Alias of the post-image of synchronous steps (`PostEntityImages` key of the delivery). */
+export const POST_IMAGE_ALIAS = 'PostImage';
 
 export interface Registration {
 	endpointId: string;
 	/** Step ids by message. */
 	stepIds: Partial<Record<WebhookMessage, string>>;
+	/** Post-image ids by message (synchronous registrations, Create and Update). */
+	imageIds: Partial<Record<WebhookMessage, string>>;
 }
 
 const xmlAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -71,22 +86,40 @@ export interface StepBodyOptions {
 	/** Table logical name, for the step's name. */
 	logicalName: string;
 	filteringAttributes?: readonly string[];
+	/** Mode 0 (inside the transaction) instead of 1. */
+	synchronous?: boolean;
 }
 
 export function stepBody(options: StepBodyOptions): Record<string, unknown> {
 	const filtering = options.message === 'Update' && options.filteringAttributes && options.filteringAttributes.length > 0 ? options.filteringAttributes.join(',') : undefined;
+	const synchronous = options.synchronous === true;
 	return {
-		name: `${REGISTRATION_PREFIX}: ${options.message} of ${options.logicalName}`.slice(0, 256),
+		name: `${REGISTRATION_PREFIX}: ${options.message} of ${options.logicalName}${synchronous ? ' (synchronous)' : ''}`.slice(0, 256),
 		stage: STAGE_POST_OPERATION,
-		mode: MODE_ASYNCHRONOUS,
+		mode: synchronous ? MODE_SYNCHRONOUS : MODE_ASYNCHRONOUS,
 		rank: 1,
 		supporteddeployment: 0,
-		// Async system jobs of successful deliveries would otherwise pile up in the environment.
-		asyncautodelete: true,
+		// Async system jobs of successful deliveries would otherwise pile up in the environment; the setting is for
+		// asynchronous steps only (a synchronous step creates no system job).
+		...(synchronous ? {} : { asyncautodelete: true }),
 		...(filtering !== undefined ? { filteringattributes: filtering } : {}),
 		'sdkmessageid@odata.bind': `/sdkmessages(${options.messageId})`,
 		'sdkmessagefilterid@odata.bind': `/sdkmessagefilters(${options.messageFilterId})`,
 		'eventhandler_serviceendpoint@odata.bind': `/serviceendpoints(${options.endpointId})`,
+	};
+}
+
+/**
+ * The post-image of a synchronous step: every column of the row as written (no `attributes` = all). The message
+ * property is the one the platform takes the row's identity from: `Id` for Create, `Target` for Update.
+ */
+export function postImageBody(options: { message: Exclude<WebhookMessage, 'Delete'>; stepId: string }): Record<string, unknown> {
+	return {
+		name: POST_IMAGE_ALIAS,
+		entityalias: POST_IMAGE_ALIAS,
+		imagetype: IMAGE_TYPE_POST,
+		messagepropertyname: options.message === 'Create' ? 'Id' : 'Target',
+		'sdkmessageprocessingstepid@odata.bind': `/sdkmessageprocessingsteps(${options.stepId})`,
 	};
 }
 
@@ -135,6 +168,8 @@ export interface RegisterOptions {
 	logicalName: string;
 	messages: readonly WebhookMessage[];
 	filteringAttributes?: readonly string[];
+	/** Synchronous steps (mode 0) with post-images, see the file comment. Default: asynchronous. */
+	synchronous?: boolean;
 }
 
 const SERVICE_PATH = '/api/data/v9.2/';
@@ -213,27 +248,45 @@ export class DataverseWebhookRegistrar {
 		}
 		const endpoint = await this.send('POST', 'serviceendpoints', 'serviceendpoints', serviceEndpointBody(options));
 		const endpointId = idOf(endpoint, 'serviceendpointid');
-		const registration: Registration = { endpointId, stepIds: {} };
+		const registration: Registration = { endpointId, stepIds: {}, imageIds: {} };
 		let complete = false;
 		try {
 			for (const message of messages) {
 				const { messageId, messageFilterId } = ids.get(message) as { messageId: string; messageFilterId: string };
-				const body = stepBody({ message, messageId, messageFilterId, endpointId, logicalName: options.logicalName, filteringAttributes: options.filteringAttributes });
-				registration.stepIds[message] = idOf(await this.send('POST', 'sdkmessageprocessingsteps', 'sdkmessageprocessingsteps', body), 'sdkmessageprocessingstepid');
+				const body = stepBody({
+					message,
+					messageId,
+					messageFilterId,
+					endpointId,
+					logicalName: options.logicalName,
+					filteringAttributes: options.filteringAttributes,
+					synchronous: options.synchronous,
+				});
+				const stepId = idOf(await this.send('POST', 'sdkmessageprocessingsteps', 'sdkmessageprocessingsteps', body), 'sdkmessageprocessingstepid');
+				registration.stepIds[message] = stepId;
+				if (options.synchronous === true && message !== 'Delete') {
+					const image = await this.send('POST', 'sdkmessageprocessingstepimages', 'sdkmessageprocessingstepimages', postImageBody({ message, stepId }));
+					registration.imageIds[message] = idOf(image, 'sdkmessageprocessingstepimageid');
+				}
 			}
 			complete = true;
 		} finally {
 			// The step's own error is the one to report; a failed clean-up is left to the next registration's sweep.
-			if (!complete) await this.unregister(endpointId, Object.values(registration.stepIds)).catch(() => undefined);
+			if (!complete) await this.unregister(endpointId, Object.values(registration.stepIds), Object.values(registration.imageIds)).catch(() => undefined);
 		}
 		return registration;
 	}
 
 	/**
-	 * Deletes the steps (the ones we recorded and any other on the endpoint, since Dataverse refuses to delete an
-	 * endpoint that steps still use), then the endpoint. Already gone (404) counts as done.
+	 * Deletes the images we recorded (synchronous registrations), then the steps (the ones we recorded and any other
+	 * on the endpoint, since Dataverse refuses to delete an endpoint that steps still use), then the endpoint.
+	 * Dataverse deletes a step's images with the step; deleting the recorded ones first keeps an environment without
+	 * that cascade (the emulator) clean too. Already gone (404) counts as done.
 	 */
-	async unregister(endpointId: string, stepIds: readonly string[] = []): Promise<void> {
+	async unregister(endpointId: string, stepIds: readonly string[] = [], imageIds: readonly string[] = []): Promise<void> {
+		for (const imageId of new Set(imageIds.map((id) => id.toLowerCase()))) {
+			await this.send('DELETE', `sdkmessageprocessingstepimages(${imageId})`, 'sdkmessageprocessingstepimages', undefined, [404]);
+		}
 		const others = (await this.endpointExists(endpointId)) ? await this.stepIdsOf(endpointId) : [];
 		for (const stepId of new Set([...stepIds, ...others].map((id) => id.toLowerCase()))) {
 			await this.send('DELETE', `sdkmessageprocessingsteps(${stepId})`, 'sdkmessageprocessingsteps', undefined, [404]);
@@ -260,10 +313,18 @@ export function newWebhookSecret(): string {
 
 /**
  * What a registration was made for. n8n calls checkExists on every start and activation; when the node's table,
- * events, filter or URL changed since, the old registration no longer fits and is replaced.
+ * events, filter, URL or mode (synchronous or not) changed since, the old registration no longer fits and is
+ * replaced. An asynchronous registration's signature has no mode part, so registrations made before the option
+ * existed still match.
  */
-export function registrationSignature(options: { url: string; entity: string; messages: readonly WebhookMessage[]; filteringAttributes?: readonly string[] }): string {
+export function registrationSignature(options: {
+	url: string;
+	entity: string;
+	messages: readonly WebhookMessage[];
+	filteringAttributes?: readonly string[];
+	synchronous?: boolean;
+}): string {
 	const messages = [...new Set(options.messages)].sort();
 	const filtering = [...(options.filteringAttributes ?? [])].sort();
-	return JSON.stringify([options.url, options.entity, messages, filtering]);
+	return JSON.stringify([options.url, options.entity, messages, filtering, ...(options.synchronous === true ? ['synchronous'] : [])]);
 }

@@ -1,5 +1,6 @@
 export * from './changeEvent';
 export { parseDataverseWebhook, type DataverseWebhookOptions, type DeliveryHeaders, type WebhookDelivery } from './dataverseWebhook';
+export { isEntityReference, lookupFieldsOfMap, resolveLookups, type LookupFields, type ResolveLookupsOptions } from './lookups';
 export { FO_OPTION_BASE, foEventEntity, parseFoBusinessEvent, parseFoDataEvent, parseFoEvent, type FoDelivery, type FoEventEntity, type FoEventField } from './foEvent';
 export {
 	dataverseTriggerItem,

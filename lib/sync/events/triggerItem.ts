@@ -30,6 +30,12 @@ export interface DataverseTriggerSource {
 
 export type DataverseTriggerItem = Record<string, CapturedValue | DataverseTriggerSource> & { [TRIGGER_SOURCE_FIELD]: DataverseTriggerSource };
 
+/**
+ * Columns come from the delivery's Target and, beneath them, from its post-images: a synchronous step registered by
+ * the trigger carries a post-image of the whole row (an Update's Target holds only the columns the request set),
+ * so its item is the complete row without a read. Asynchronous steps carry no image: their items are what Target
+ * held, as before.
+ */
 export function dataverseTriggerItem(change: DataverseCapturedChange, primaryId: string): DataverseTriggerItem {
 	const source: DataverseTriggerSource = {
 		system: 'dataverse',
@@ -49,7 +55,8 @@ export function dataverseTriggerItem(change: DataverseCapturedChange, primaryId:
 		postImages: change.postImages,
 	};
 	// The primary id is always present, also for Delete, whose delivery carries no columns.
-	return { ...change.attributes, [primaryId]: change.id, [TRIGGER_SOURCE_FIELD]: source };
+	const images = Object.values(change.postImages).reduce<Record<string, CapturedValue>>((row, image) => Object.assign(row, image), {});
+	return { ...images, ...change.attributes, [primaryId]: change.id, [TRIGGER_SOURCE_FIELD]: source };
 }
 
 export const FO_TRIGGER_SOURCE_FIELD = 'fo';

@@ -3,6 +3,8 @@ import {
 	headerAuthValue,
 	newWebhookSecret,
 	parseFilteringAttributes,
+	POST_IMAGE_ALIAS,
+	postImageBody,
 	registrationSignature,
 	secretMatches,
 	serviceEndpointBody,
@@ -45,6 +47,22 @@ describe('registration bodies', () => {
 		);
 	});
 
+	it('synchronous step: mode 0 in post-operation (inside the transaction), no async auto-delete; post-image: all columns, Id for Create, Target for Update', () => {
+		const sync = stepBody({ message: 'Update', messageId: MSG.Update, messageFilterId: 'f1', endpointId: EP, logicalName: 'account', synchronous: true });
+		expect(sync).toMatchObject({ stage: 40, mode: 0 });
+		expect(sync).not.toHaveProperty('asyncautodelete');
+		expect(String(sync.name)).toMatch(/synchronous/);
+		expect(stepBody({ message: 'Update', messageId: MSG.Update, messageFilterId: 'f1', endpointId: EP, logicalName: 'account' })).toMatchObject({ mode: 1, asyncautodelete: true });
+		expect(postImageBody({ message: 'Update', stepId: 's1' })).toEqual({
+			name: POST_IMAGE_ALIAS,
+			entityalias: POST_IMAGE_ALIAS,
+			imagetype: 1,
+			messagepropertyname: 'Target',
+			'sdkmessageprocessingstepid@odata.bind': '/sdkmessageprocessingsteps(s1)',
+		});
+		expect(postImageBody({ message: 'Create', stepId: 's1' }).messagepropertyname).toBe('Id');
+	});
+
 	it('filtering attributes: commas or spaces, trimmed, lower-cased, de-duplicated', () => {
 		expect(parseFilteringAttributes(' Name, creditlimit ,,name\nTelephone1 ')).toEqual(['name', 'creditlimit', 'telephone1']);
 		expect(parseFilteringAttributes('')).toEqual([]);
@@ -58,6 +76,10 @@ describe('registration bodies', () => {
 		expect(registrationSignature(base)).not.toBe(registrationSignature({ ...base, messages: ['Create'] }));
 		expect(registrationSignature(base)).not.toBe(registrationSignature({ ...base, filteringAttributes: [] }));
 		expect(registrationSignature(base)).not.toBe(registrationSignature({ ...base, url: `${URL_}x` }));
+		// Toggling Synchronous re-registers; an asynchronous registration keeps the signature it had before the option.
+		expect(registrationSignature(base)).not.toBe(registrationSignature({ ...base, synchronous: true }));
+		expect(registrationSignature({ ...base, synchronous: false })).toBe(registrationSignature(base));
+		expect(registrationSignature(base)).toBe(JSON.stringify([URL_, 'accounts', ['Create', 'Update'], ['creditlimit', 'name']]));
 	});
 });
 
@@ -124,6 +146,7 @@ describe('DataverseWebhookRegistrar', () => {
 		expect(registration).toEqual({
 			endpointId: EP,
 			stepIds: { Create: '00000001-0000-4000-8000-000000000000', Update: '00000002-0000-4000-8000-000000000000' },
+			imageIds: {},
 		});
 		expect(dv.calls()).toEqual([
 			'GET serviceendpoints',
@@ -145,6 +168,27 @@ describe('DataverseWebhookRegistrar', () => {
 		expect(steps.map((s) => [s['sdkmessagefilterid@odata.bind'], s.filteringattributes])).toEqual([
 			['/sdkmessagefilters(fc)', undefined],
 			['/sdkmessagefilters(fu)', 'name'],
+		]);
+	});
+
+	it('register synchronous: mode 0 steps, a post-image per Create and Update step, none for Delete', async () => {
+		let step = 0;
+		let image = 0;
+		const dv = fakeDataverse([
+			['GET serviceendpoints?', () => ({ json: { value: [] } })],
+			...lookups,
+			["GET sdkmessages?$select=sdkmessageid&$filter=name eq 'Delete'", () => ({ json: { value: [{ sdkmessageid: MSG.Delete }] } })],
+			['POST serviceendpoints', () => ({ status: 201, json: { serviceendpointid: EP } })],
+			['POST sdkmessageprocessingsteps', () => ({ status: 201, json: { sdkmessageprocessingstepid: `S${++step}` } })],
+			['POST sdkmessageprocessingstepimages', () => ({ status: 201, json: { sdkmessageprocessingstepimageid: `I${++image}` } })],
+		]);
+		const registration = await dv.registrar.register({ url: URL_, secret: 'k', logicalName: 'account', messages: ['Create', 'Update', 'Delete'], synchronous: true });
+		expect(registration).toEqual({ endpointId: EP, stepIds: { Create: 's1', Update: 's2', Delete: 's3' }, imageIds: { Create: 'i1', Update: 'i2' } });
+		const posts = dv.sent.filter((r) => r.method === 'POST').map((r) => [r.url.split('/').pop(), JSON.parse(r.body ?? '{}') as Record<string, unknown>] as const);
+		expect(posts.filter(([set]) => set === 'sdkmessageprocessingsteps').map(([, body]) => body.mode)).toEqual([0, 0, 0]);
+		expect(posts.filter(([set]) => set === 'sdkmessageprocessingstepimages').map(([, body]) => [body['sdkmessageprocessingstepid@odata.bind'], body.messagepropertyname])).toEqual([
+			['/sdkmessageprocessingsteps(s1)', 'Id'],
+			['/sdkmessageprocessingsteps(s2)', 'Target'],
 		]);
 	});
 
@@ -180,6 +224,12 @@ describe('DataverseWebhookRegistrar', () => {
 		const dv = fakeDataverse([['DELETE sdkmessageprocessingsteps(s1)', () => ({ status: 204 })]]);
 		await dv.registrar.unregister(EP, ['s1', 's2']);
 		expect(dv.calls()).toEqual([`GET serviceendpoints(${EP})`, 'DELETE sdkmessageprocessingsteps(s1)', 'DELETE sdkmessageprocessingsteps(s2)', `DELETE serviceendpoints(${EP})`]);
+	});
+
+	it('unregister: recorded images go first, then the steps and the endpoint', async () => {
+		const dv = fakeDataverse([['DELETE ', () => ({ status: 204 })]]);
+		await dv.registrar.unregister(EP, ['s1'], ['I1']);
+		expect(dv.calls()).toEqual(['DELETE sdkmessageprocessingstepimages(i1)', `GET serviceendpoints(${EP})`, 'DELETE sdkmessageprocessingsteps(s1)', `DELETE serviceendpoints(${EP})`]);
 	});
 
 	it('endpointExists: 404 is false, 200 is true, other errors throw', async () => {

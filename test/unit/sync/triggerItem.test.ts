@@ -13,6 +13,17 @@ describe('dataverseTriggerItem', () => {
 		expect(item.dataverse.at).toBe(change.at);
 	});
 
+	it('a post-image (synchronous steps) fills in the columns Target did not carry; Target wins where both have one', () => {
+		const change = parseDataverseWebhook(fixture('dataverse-webhook-update'), { entitySetOf });
+		const withImage = {
+			...change,
+			postImages: { PostImage: { accountid: change.id, name: 'old name in the image', accountnumber: 'A-1', msdyn_company: { id: 'c1', logicalName: 'cdm_company' } } },
+		};
+		const item = dataverseTriggerItem(withImage, 'accountid');
+		expect(item).toMatchObject({ name: 'Fixture one (edited)', accountnumber: 'A-1', msdyn_company: { id: 'c1', logicalName: 'cdm_company' }, accountid: change.id });
+		expect(Object.keys(dataverseTriggerItem(change, 'accountid')).sort()).toEqual(Object.keys(item).filter((k) => k !== 'accountnumber' && k !== 'msdyn_company').sort());
+	});
+
 	it('Delete: no columns but the primary id', () => {
 		const change = parseDataverseWebhook(fixture('dataverse-webhook-delete'), { entitySetOf });
 		const item = dataverseTriggerItem(change, 'accountid');
