@@ -401,6 +401,11 @@ export interface StateStore {
 	extendLease(lease: string, leaseMs: number): Promise<boolean>;
 	/** Give back the lease's unfinished changes without counting an attempt (a worker shutting down). */
 	release(lease: string): Promise<number>;
+	/**
+	 * Every in-flight change of a map (optionally one direction) back to pending without counting an attempt: the only
+	 * claimer of that map and direction is starting, so whatever is in flight was left by a process that died.
+	 */
+	releaseInFlight(map: string, direction?: SyncDirection): Promise<number>;
 	get(id: number): Promise<JournalEntry | undefined>;
 	list(options?: ListOptions): Promise<Page<JournalEntry>>;
 	/** Back to pending (failed, skipped, dismissed or done: a replay); attempts restart. Returns the ids re-queued. */

@@ -50,6 +50,8 @@ export interface DualWriteEnvelope {
 		at?: string;
 		/** `hashRecord` of the source record as read (live sync: the ledger's "seen" hash for the source side). */
 		hash?: string;
+		/** Live sync: when the trigger read the record (ISO); a write of ours to the source after it makes the item stale. */
+		readAt?: string;
 	};
 	target: {
 		system: SystemName;

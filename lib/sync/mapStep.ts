@@ -40,6 +40,7 @@ export function mapStep(compiled: CompiledMap, direction: SyncDirection, json: R
 		...(incoming?.source.eventId !== undefined ? { eventId: incoming.source.eventId } : {}),
 		...(incoming?.source.at !== undefined ? { at: incoming.source.at } : {}),
 		...(incoming?.source.hash !== undefined ? { hash: incoming.source.hash } : {}),
+		...(incoming?.source.readAt !== undefined ? { readAt: incoming.source.readAt } : {}),
 	});
 	// Live sync: the journal change rides along so that the upsert (or the skip below) can record its outcome.
 	const live = incoming?.journal !== undefined ? { journal: incoming.journal } : {};

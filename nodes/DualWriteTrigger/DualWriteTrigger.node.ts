@@ -142,13 +142,22 @@ export class DualWriteTrigger implements INodeType {
 
 		const emit = async (items: EnvelopedItem[]) => {
 			const done = this.helpers.createDeferredPromise<IRun>();
+			this.logger.debug(`Dual-Write Trigger ${own.id} ${direction}: emitting ${items.length} items`);
 			this.emit([items.map((json): INodeExecutionData => ({ json: json as unknown as IDataObject }))], undefined, done);
+			let timer: NodeJS.Timeout | undefined;
+			// An execution that never reports back (lost by a crashed worker) must not stop the loop for good.
+			const expired = new Promise<never>((_resolve, reject) => {
+				timer = setTimeout(() => reject(new Error(`no end reported within the lease (${leaseMs / 60_000} min)`)), leaseMs);
+			});
 			try {
-				const run = await done.promise;
+				const run = await Promise.race([done.promise, expired]);
+				this.logger.debug(`Dual-Write Trigger ${own.id} ${direction}: execution ended (${run?.status ?? 'no run data'})`);
 				const error = run?.data?.resultData?.error;
 				return error ? { ok: false, reason: error.message } : { ok: true };
 			} catch (error) {
 				return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+			} finally {
+				clearTimeout(timer);
 			}
 		};
 		const cycle = async (compiled: CompiledMap) =>
@@ -163,12 +172,21 @@ export class DualWriteTrigger implements INodeType {
 			};
 		}
 
+		// This node is the only claimer of its map and direction: a batch in flight now was left by a process that
+		// stopped or crashed mid-batch. Hand it out again instead of waiting for its lease to run out.
+		const orphaned = await store.releaseInFlight(own.id, direction);
+		if (orphaned > 0) await store.logActivity(own.id, 'batch-released', { direction, changes: orphaned, reason: 'left in flight by a stopped trigger' });
+
 		let stopped = false;
 		let running: Promise<void> | undefined;
 		let failing = false;
 		const turn = async () => {
 			try {
-				await cycle(await compiledMap());
+				const started = Date.now();
+				const result = await cycle(await compiledMap());
+				if (result.emitted + result.settled + result.captured > 0) {
+					this.logger.debug(`Dual-Write Trigger ${own.id} ${direction}: ${JSON.stringify(result)} in ${Date.now() - started} ms`);
+				}
 				if (failing) this.logger.info(`Dual-Write Trigger ${own.id} ${direction}: working again`);
 				failing = false;
 			} catch (error) {

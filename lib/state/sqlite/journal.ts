@@ -246,6 +246,24 @@ export function release(ctx: StoreContext, lease: string): number {
 	);
 }
 
+/**
+ * Every in-flight change of a map (and direction) back to pending, whatever its lease: for a trigger starting up,
+ * whose predecessor process died with a batch claimed. Counts no attempt, like `release`.
+ */
+export function releaseInFlight(ctx: StoreContext, map: string, direction?: string): number {
+	const dir = nul(direction);
+	return ctx.db.write(() =>
+		ctx.db.run(
+			`UPDATE journal SET status = 'pending', lease = NULL, lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = ?
+			WHERE map = ? AND (? IS NULL OR direction = ?) AND status = 'in-flight'`,
+			ctx.now(),
+			map,
+			dir,
+			dir,
+		),
+	);
+}
+
 export function getChange(ctx: StoreContext, id: number): JournalEntry | undefined {
 	const row = ctx.db.get<JournalRow>('SELECT * FROM journal WHERE id = ?', id);
 	return row ? rowToEntry(row) : undefined;

@@ -55,6 +55,7 @@ function createStore(ctx: StoreContext): StateStore {
 		complete: async (lease, outcomes) => journal.complete(ctx, lease, outcomes),
 		extendLease: async (lease, leaseMs) => journal.extendLease(ctx, lease, leaseMs),
 		release: async (lease) => journal.release(ctx, lease),
+		releaseInFlight: async (map, direction) => journal.releaseInFlight(ctx, map, direction),
 		get: async (id) => journal.getChange(ctx, id),
 		list: async (options) => journal.list(ctx, options),
 		retry: async (selection, options) => journal.retry(ctx, selection, options),

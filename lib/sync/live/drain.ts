@@ -52,6 +52,7 @@ async function prepareChange(ctx: DrainContext, lease: string, change: JournalEn
 	const skip = (decision: string, detail: string): Prepared => ({ outcome: { id: change.id, status: 'skipped', decision, detail } });
 	if (!plan) return skip('not-this-direction', `map ${compiled.id} writes nothing ${direction}`);
 	const key = change.source.key;
+	const readAt = new Date().toISOString();
 	const envelope = (changeType: DualWriteEnvelope['change'], hash: string, targetKey: DualWriteEnvelope['target']['key']): DualWriteEnvelope => ({
 		map: compiled.id,
 		mapVersion: compiled.version,
@@ -65,6 +66,7 @@ async function prepareChange(ctx: DrainContext, lease: string, change: JournalEn
 			...(change.source.eventId !== undefined ? { eventId: change.source.eventId } : {}),
 			...(change.source.at !== undefined ? { at: change.source.at } : {}),
 			hash,
+			readAt,
 		},
 		target: { system: targetOf(direction), entity: plan.target.entity, key: targetKey },
 		journal: { id: change.id, lease },

@@ -60,6 +60,8 @@ interface Plan {
 	sourceBehind: string[];
 	conflicts: FieldConflict[];
 	done?: LiveItemResult;
+	/** The item was stale: journal the source record again, to be read fresh. */
+	refresh?: boolean;
 }
 
 export async function writeLive(ctx: LiveWriteContext, items: EnvelopedItem[]): Promise<LiveItemResult[]> {
@@ -98,6 +100,17 @@ async function planItem(ctx: LiveWriteContext, item: EnvelopedItem, entity: Enti
 		plan.write = { operation: 'delete', entity: entity.name, key: envelope.target.key as RecordKey };
 		return plan;
 	}
+	// Our own write to the source after the trigger read it (the other direction's batch ran in between): the item's
+	// values are older than the source's. Writing them could undo that write; re-read the record instead.
+	const readAt = envelope.source.readAt === undefined ? NaN : Date.parse(envelope.source.readAt);
+	if (!Number.isNaN(readAt)) {
+		const sourceEntry = await ctx.store.getLedger(compiled.id, envelope.source.system, envelope.source.key);
+		if (sourceEntry?.writtenAt !== undefined && sourceEntry.writtenAt > readAt) {
+			plan.refresh = true;
+			plan.done = { status: 'skipped', decision: 'stale', detail: `we wrote to the ${envelope.source.system} record after it was read: it is read again`, conflicts: [] };
+			return plan;
+		}
+	}
 	const incoming = recordOf(item);
 	const lookups = envelope.target.lookups ?? {};
 	try {
@@ -124,6 +137,13 @@ async function planItem(ctx: LiveWriteContext, item: EnvelopedItem, entity: Enti
 		}
 	}
 	const ledger = plan.ledgerKey ? await ctx.store.getLedger(compiled.id, target, plan.ledgerKey) : undefined;
+	// Both sides agreed on values after the trigger read this record (the other direction synced it meanwhile): the
+	// item may hold values older than that agreement, which a merge would take for a conflicting edit.
+	if (ledger?.master !== undefined && !Number.isNaN(readAt) && ledger.master.at > readAt) {
+		plan.refresh = true;
+		plan.done = { status: 'skipped', decision: 'stale', detail: 'the record was synced after it was read: it is read again', conflicts: [] };
+		return plan;
+	}
 	let master = ledger?.master?.values;
 	// Without a master half for this side, a target unchanged since we last saw or wrote it has no edits to keep; and
 	// a record live sync has never seen (copied before the ledger existed) has no base to call a conflict against:
@@ -141,7 +161,7 @@ async function planItem(ctx: LiveWriteContext, item: EnvelopedItem, entity: Enti
 	});
 	plan.conflicts = merge.conflicts;
 	plan.sourceBehind = merge.sourceBehind;
-	plan.merged = merge.merged;
+	plan.merged = agreed(merge.merged, merge.sourceBehind, master);
 	const changedLookups = Object.fromEntries(Object.entries(lookups).filter(([navigation, lookup]) => !lookupMatches(current?.[navigation], lookup.key)));
 	if (!merge.writeNeeded && Object.keys(changedLookups).length === 0) {
 		const lost = merge.conflicts.length > 0;
@@ -195,6 +215,21 @@ function lookupMatches(expanded: unknown, key: EnvelopeKey): boolean {
 	return Object.entries(key).every(([field, value]) => field.includes('.') || String(row[field] ?? '').toLowerCase() === String(value ?? '').toLowerCase());
 }
 
+/**
+ * The new master state of the target: the merged values, except where the target kept a value the source does not
+ * have yet. Those are not agreed until the convergence change brings them over, so they keep the previous agreement;
+ * recording the target's value there would make the next change from the source look like the source's own edit.
+ */
+function agreed(merged: Record<string, unknown>, behind: readonly string[], previous: Record<string, unknown> | undefined): Record<string, unknown> {
+	if (behind.length === 0) return merged;
+	const values = { ...merged };
+	for (const field of behind) {
+		if (previous !== undefined && field in previous) values[field] = previous[field];
+		else delete values[field];
+	}
+	return values;
+}
+
 function conflictText(conflicts: FieldConflict[]): string {
 	return conflicts.map((c) => `${c.field}: ${c.winner} won by ${c.rule}`).join('; ');
 }
@@ -215,7 +250,17 @@ async function record(ctx: LiveWriteContext, plans: Plan[]): Promise<void> {
 		const done = plan.done as LiveItemResult;
 		const source = envelope.source.system;
 		const target = envelope.target.system;
-		if (done.status !== 'failed') {
+		if (plan.refresh) {
+			await store.append([
+				{
+					map: compiled.id,
+					direction: envelope.direction,
+					change: envelope.change,
+					source: { entity: envelope.source.entity, key: envelope.source.key, eventId: `refresh:${envelope.journal?.id ?? envelope.source.eventId ?? ''}:${Date.now()}` },
+					detail: 'the previous read was older than our last write to this record',
+				},
+			]);
+		} else if (done.status !== 'failed') {
 			if (envelope.change === 'delete') {
 				await store.recordWrite({ map: compiled.id, side: target, key: envelope.target.key, hash: DELETED_HASH });
 				await store.recordSeen({ map: compiled.id, side: source, key: envelope.source.key, hash: DELETED_HASH });

@@ -11,6 +11,8 @@ import { createConnector, type Connector } from '../../../lib/connectors';
 import { NetworkError, type HttpResponse, type Transport } from '../../../lib/odata';
 import type { NodeProfile } from '../helpers/profile';
 
+const REQUEST_TIMEOUT_MS = 5 * 60_000;
+
 type HttpContext = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | ITriggerFunctions | IWebhookFunctions;
 
 /**
@@ -39,6 +41,9 @@ export function n8nTransport(context: HttpContext, credentialName: string): Tran
 			encoding: 'arraybuffer',
 			// A redirect to another host must not receive the bearer token; OData services do not redirect.
 			disableFollowRedirect: true,
+			// n8n sets no timeout; a request that never answers would stall a live-sync loop for good. Dataverse and
+			// F&O end their own requests well before this.
+			timeout: REQUEST_TIMEOUT_MS,
 		};
 		let response: IN8nHttpFullResponse;
 		try {

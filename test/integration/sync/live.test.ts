@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { createConnector, type Connector } from '../../../lib/connectors';
 import { catalogMap, compileMap, type CompiledMap, type SyncDirection } from '../../../lib/maps';
 import { openSqliteStateStore, type NewChange, type StateStore } from '../../../lib/state';
-import { copyMap, mapStep, runCycle, writeLive, type EnvelopedItem } from '../../../lib/sync';
+import { copyMap, mapStep, runCycle, writeLive, type Capture, type EnvelopedItem } from '../../../lib/sync';
+import { pollDataverseChanges, pollFoWatermark } from '../../../lib/sync/capture';
 import { startEmulators, type Emulators } from '../../support/emulators';
 
 /** The maps customers V3 -> accounts looks up, in dependency order, then the map itself. */
@@ -38,7 +39,7 @@ let compiled: CompiledMap;
 const compile = (id: string) => compileMap(catalogMap(id) ?? (() => { throw new Error(`no map ${id}`); })());
 
 /** One cycle of a direction; the "execution" is the Map step plus the live upsert, as the template wires them. */
-async function cycle(direction: SyncDirection) {
+async function cycle(direction: SyncDirection, capture?: Capture) {
 	const source = direction === 'fo->dataverse' ? fo : dv;
 	const target = direction === 'fo->dataverse' ? dv : fo;
 	const emitted: EnvelopedItem[][] = [];
@@ -49,6 +50,7 @@ async function cycle(direction: SyncDirection) {
 		direction,
 		batchSize: 100,
 		leaseMs: 60_000,
+		capture,
 		emit: async (items) => {
 			emitted.push(items);
 			const mapped = items.map((item) => mapStep(compiled, direction, item)).filter((step) => step.output === 'mapped');
@@ -200,4 +202,71 @@ describe('live sync through the journal', () => {
 		const back = await cycle('fo->dataverse');
 		expect(back.emitted).toHaveLength(0);
 	});
+});
+
+describe('live sync with polling capture under random edits', () => {
+	it('200 random edits on both sides, captured by polling and drained by both directions at once, converge with every last edit', async () => {
+		const captureFo: Capture = (cursor) => pollFoWatermark(fo, { entity: 'CustomersV3' }, cursor);
+		const captureDv: Capture = (cursor) => pollDataverseChanges(dv, { entity: 'accounts' }, cursor);
+		// Baselines.
+		await cycle('fo->dataverse', captureFo);
+		await cycle('dataverse->fo', captureDv);
+		const keys: Array<{ dataAreaId: string; CustomerAccount: string }> = [];
+		for await (const page of fo.readPages('CustomersV3', { crossCompany: true, filter: "PartyType eq 'Organization'", select: ['dataAreaId', 'CustomerAccount'] })) {
+			keys.push(...page.map((r) => ({ dataAreaId: String(r.dataAreaId), CustomerAccount: String(r.CustomerAccount) })));
+		}
+		const records = keys.filter((k) => k.CustomerAccount !== OTHER_KEY.CustomerAccount).slice(0, 6);
+		const ids = new Map<string, string>();
+		for (const key of records) {
+			const row = await dv.get('accounts', { accountnumber: key.CustomerAccount, 'msdyn_company.cdm_companycode': key.dataAreaId }, { select: ['accountid'] });
+			ids.set(key.dataAreaId + key.CustomerAccount, String(row?.accountid));
+		}
+		const last = new Map<string, { memo?: string; name?: string }>();
+		let seed = 7;
+		const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+		// Edits in bursts of 5 at once while both directions' loops run concurrently, as two n8n executions would.
+		let editing = true;
+		const loop = async (direction: SyncDirection, capture: Capture) => {
+			while (editing) {
+				await cycle(direction, capture);
+				await new Promise((resolve) => setTimeout(resolve, 20));
+			}
+		};
+		const loops = [loop('fo->dataverse', captureFo), loop('dataverse->fo', captureDv)];
+		for (let n = 0; n < 200; n += 5) {
+			await Promise.all(
+				[0, 1, 2, 3, 4].map(async (offset) => {
+					const key = records[Math.floor(random() * records.length)];
+					const id = key.dataAreaId + key.CustomerAccount;
+					const want = last.get(id) ?? {};
+					last.set(id, want);
+					if (random() < 0.5) await fo.update('CustomersV3', key, { SalesMemo: (want.memo = `memo ${n + offset}`) });
+					else await dv.update('accounts', { accountid: ids.get(id) as string }, { name: (want.name = `name ${n + offset}`) });
+				}),
+			);
+			await new Promise((resolve) => setTimeout(resolve, 30));
+		}
+		editing = false;
+		await Promise.all(loops);
+		const differences = async () => {
+			const out: string[] = [];
+			for (const key of records) {
+				const want = last.get(key.dataAreaId + key.CustomerAccount);
+				if (!want) continue;
+				const c = await fo.get('CustomersV3', key);
+				const a = await dv.get('accounts', { accountid: ids.get(key.dataAreaId + key.CustomerAccount) as string });
+				if (want.memo !== undefined && (c?.SalesMemo !== want.memo || a?.description !== want.memo)) out.push(`${key.CustomerAccount} memo want ${want.memo} fo ${String(c?.SalesMemo)} dv ${String(a?.description)}`);
+				if (want.name !== undefined && (c?.OrganizationName !== want.name || a?.name !== want.name)) out.push(`${key.CustomerAccount} name want ${want.name} fo ${String(c?.OrganizationName)} dv ${String(a?.name)}`);
+			}
+			return out;
+		};
+		for (let round = 0; round < 8 && (await differences()).length > 0; round++) {
+			await new Promise((resolve) => setTimeout(resolve, 1_100));
+			await cycle('fo->dataverse', captureFo);
+			await cycle('dataverse->fo', captureDv);
+		}
+		const activity = (await store.listActivity({ map: MAP, limit: 5 })).items.map((a) => JSON.stringify(a.detail));
+		expect({ differences: await differences(), activity: (await differences()).length ? activity : [] }).toEqual({ differences: [], activity: [] });
+		expect((await store.list({ map: MAP, status: 'failed' })).items).toEqual([]);
+	}, 120_000);
 });
