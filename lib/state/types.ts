@@ -70,6 +70,11 @@ export interface LedgerSync {
 	 * direction merges against it). Omitted = the source's row gets `master` too.
 	 */
 	sourceMaster?: Record<string, unknown>;
+	/**
+	 * When the values behind this master were read: a master another sync recorded after that time is newer and
+	 * stays (two directions' batches can finish in either order). Default: always write.
+	 */
+	masterBasedOn?: number;
 	at?: number;
 }
 

@@ -36,7 +36,7 @@ const UPSERT_SEEN = `INSERT INTO ledger (map, side, record_key, seen_hash, seen_
 		seen_hash = excluded.seen_hash, seen_version = excluded.seen_version, seen_at = excluded.seen_at`;
 
 const SET_MASTER = `UPDATE ledger SET counterpart_key = ?, master_values = ?, master_hash = ?, master_at = ?
-	WHERE map = ? AND side = ? AND record_key = ?`;
+	WHERE map = ? AND side = ? AND record_key = ? AND (master_at IS NULL OR master_at <= ?)`;
 
 const SET_COUNTERPART = 'UPDATE ledger SET counterpart_key = ? WHERE map = ? AND side = ? AND record_key = ?';
 
@@ -77,8 +77,9 @@ export function recordSync(ctx: StoreContext, syncs: LedgerSync | LedgerSync[]):
 				const values = json(sync.master);
 				const sourceValues = sync.sourceMaster === undefined ? values : json(sync.sourceMaster);
 				// The master hash is the target's: the agreed values as the last written side normalises them.
-				db.run(SET_MASTER, targetKey, sourceValues, sync.target.hash, at, sync.map, sync.source.side, sourceKey);
-				db.run(SET_MASTER, sourceKey, values, sync.target.hash, at, sync.map, sync.target.side, targetKey);
+				const notAfter = sync.masterBasedOn ?? Number.MAX_SAFE_INTEGER;
+				db.run(SET_MASTER, targetKey, sourceValues, sync.target.hash, at, sync.map, sync.source.side, sourceKey, notAfter);
+				db.run(SET_MASTER, sourceKey, values, sync.target.hash, at, sync.map, sync.target.side, targetKey, notAfter);
 			}
 		}
 	});

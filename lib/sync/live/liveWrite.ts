@@ -62,6 +62,8 @@ interface Plan {
 	done?: LiveItemResult;
 	/** The item was stale: journal the source record again, to be read fresh. */
 	refresh?: boolean;
+	/** When the target was read and checked against the ledger (the master this item's outcome is based on). */
+	plannedAt?: number;
 }
 
 export async function writeLive(ctx: LiveWriteContext, items: EnvelopedItem[]): Promise<LiveItemResult[]> {
@@ -136,6 +138,7 @@ async function planItem(ctx: LiveWriteContext, item: EnvelopedItem, entity: Enti
 			return plan;
 		}
 	}
+	plan.plannedAt = Date.now();
 	const ledger = plan.ledgerKey ? await ctx.store.getLedger(compiled.id, target, plan.ledgerKey) : undefined;
 	// Both sides agreed on values after the trigger read this record (the other direction synced it meanwhile): the
 	// item may hold values older than that agreement, which a merge would take for a conflicting edit.
@@ -273,6 +276,7 @@ async function record(ctx: LiveWriteContext, plans: Plan[]): Promise<void> {
 					master: plan.merged ?? recordOf(plan.item),
 					// What the source holds now: where its value lost, the convergence change below brings it over.
 					sourceMaster: envelope.sourceValues ?? {},
+					...(plan.plannedAt !== undefined ? { masterBasedOn: plan.plannedAt } : {}),
 				});
 				if (plan.sourceBehind.length > 0) {
 					await store.append([
