@@ -17,21 +17,11 @@ import { pollingCapture } from '../../../nodes/DualWriteTrigger/capture';
 import { sharedStateStore } from '../../../nodes/shared/state';
 import { startEmulators, type Emulators } from '../../support/emulators';
 import { runNode } from '../../support/run-node';
+import { CORE_MAPS } from '../../../scripts/initialCopy';
 
-const PREREQUISITES = [
-	'legal-entities-cdm-companies',
-	'currencies-transactioncurrencies',
-	'payment-days-msdyn-paymentdays',
-	'payment-schedules-msdyn-paymentschedules',
-	'customer-payment-methods-msdyn-customerpaymentmethods',
-	'vendor-payment-methods-msdyn-vendorpaymentmethods',
-	'sales-tax-groups-msdyn-salestaxgroups',
-	'vendor-groups-msdyn-vendorgroups',
-	'terms-of-payment-msdyn-paymentterms',
-	'customer-groups-msdyn-customergroups',
-	'vendors-v2-msdyn-vendors',
-];
 const MAP = 'customers-v3-accounts';
+/** What customers V3 -> accounts looks up, in dependency order (the demo's core maps). */
+const PREREQUISITES = CORE_MAPS.filter((id) => id !== MAP);
 type FoKey = { dataAreaId: string; CustomerAccount: string };
 
 let emulators: Emulators;

@@ -12,22 +12,11 @@ import { openSqliteStateStore, type NewChange, type StateStore } from '../../../
 import { copyMap, mapStep, runCycle, writeLive, type Capture, type EnvelopedItem } from '../../../lib/sync';
 import { pollDataverseChanges, pollFoWatermark } from '../../../lib/sync/capture';
 import { startEmulators, type Emulators } from '../../support/emulators';
+import { CORE_MAPS } from '../../../scripts/initialCopy';
 
-/** The maps customers V3 -> accounts looks up, in dependency order, then the map itself. */
-const PREREQUISITES = [
-	'legal-entities-cdm-companies',
-	'currencies-transactioncurrencies',
-	'payment-days-msdyn-paymentdays',
-	'payment-schedules-msdyn-paymentschedules',
-	'customer-payment-methods-msdyn-customerpaymentmethods',
-	'vendor-payment-methods-msdyn-vendorpaymentmethods',
-	'sales-tax-groups-msdyn-salestaxgroups',
-	'vendor-groups-msdyn-vendorgroups',
-	'terms-of-payment-msdyn-paymentterms',
-	'customer-groups-msdyn-customergroups',
-	'vendors-v2-msdyn-vendors',
-];
 const MAP = 'customers-v3-accounts';
+/** What customers V3 -> accounts looks up, in dependency order (the demo's core maps). */
+const PREREQUISITES = CORE_MAPS.filter((id) => id !== MAP);
 
 let emulators: Emulators;
 let fo: Connector;
