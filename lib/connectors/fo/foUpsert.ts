@@ -35,6 +35,19 @@ export function isDuplicateCreate(error: ODataError | undefined): boolean {
 
 const fail = (reply: StepReply): StepOutcome => ({ error: reply.error as ODataError });
 
+const NUMERIC = new Set(['integer', 'decimal']);
+
+/**
+ * F&O has no null: an empty number is 0. A blank from the other side (Dataverse null, or a map without field types
+ * that writes '') is sent as F&O stores it, instead of a value F&O rejects ("The value '' is not valid for field").
+ */
+export function foBody(entity: EntityInfo, body: DataRecord): DataRecord {
+	for (const field of entity.fields) {
+		if (NUMERIC.has(field.kind) && (body[field.name] === '' || body[field.name] === null)) body[field.name] = 0;
+	}
+	return body;
+}
+
 export function planFoWrite(urls: FoUrls, write: PlannedWrite): WritePlan {
 	const { entity, record, options } = write;
 	let key: RecordKey | undefined = write.key;
@@ -82,7 +95,7 @@ function patchStep(urls: FoUrls, entity: EntityInfo, key: RecordKey, write: Plan
 			method: 'PATCH',
 			url: urls.recordUrl(entity, key),
 			headers: { 'If-Match': write.options.etag ?? '*' },
-			body: writableBody(write.record, entity.key),
+			body: foBody(entity, writableBody(write.record, entity.key)),
 			entity: entity.name,
 			key,
 		},
@@ -99,7 +112,7 @@ function patchStep(urls: FoUrls, entity: EntityInfo, key: RecordKey, write: Plan
 function postStep(urls: FoUrls, entity: EntityInfo, body: DataRecord, write: PlannedWrite, onFailure: Fallback): WriteStep {
 	const knownKey = Object.fromEntries(entity.key.filter((field) => body[field] !== undefined && body[field] !== null).map((field) => [field, body[field]])) as RecordKey;
 	return {
-		request: { method: 'POST', url: entity.name, body: writableBody(body), entity: entity.name, key: knownKey },
+		request: { method: 'POST', url: entity.name, body: foBody(entity, writableBody(body)), entity: entity.name, key: knownKey },
 		handle: (reply) => {
 			if (reply.error) {
 				const next = onFailure(reply);

@@ -66,6 +66,15 @@ describe('F&O upsert (no native upsert: PATCH, then POST on 404)', () => {
 		expect(await connector.get('CustomersV3', key, { select: ['OrganizationName', 'CustomerGroupId'] })).toMatchObject({ OrganizationName: 'ours', CustomerGroupId: '20' });
 	});
 
+	it('sends a blank number (Dataverse null, or an untyped map’s empty string) as 0, which is how F&O stores an empty number', async () => {
+		const key = { dataAreaId: 'usmf', CustomerAccount: 'FO-UPS-0' };
+		expect((await connector.upsert('CustomersV3', key, { ...key, OrganizationName: 'zero', CustomerGroupId: '10', CreditLimit: '', OrganizationNumberOfEmployees: null })).outcome).toBe('created');
+		const body = JSON.parse(fo.requests[fo.requests.length - 1].body as string) as Record<string, unknown>;
+		expect({ credit: body.CreditLimit, employees: body.OrganizationNumberOfEmployees }).toEqual({ credit: 0, employees: 0 });
+		expect((await connector.update('CustomersV3', key, { CreditLimit: '' })).outcome).toBe('updated');
+		expect((await connector.get('CustomersV3', key))?.CreditLimit).toBe(0);
+	});
+
 	it('a create lets the number sequence fill a missing key and reports the key it got', async () => {
 		const result = await connector.create('CDSSalesOrderHeaders', { dataAreaId: 'usmf', OrderingCustomerAccountNumber: 'US-000001' });
 		expect(result.outcome).toBe('created');
