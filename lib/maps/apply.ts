@@ -428,15 +428,15 @@ function readStep(step: Reader, record: SourceRecord): unknown {
 	}
 }
 
-/**
- * Source value → target value for one row and direction: default for blanks, value map, then the target's storage
- * shape. Throws ValueTypeError (a type mismatch) or NoValueMapEntry; `apply` names map, row and record.
- */
-/** The shapes `normaliserFor` gives its text path (kept in step with it: the engine inlines that path). */
+/** The shapes `normaliserFor` gives its text path (kept in step with it: `apply` inlines that path, CONVERT_TEXT). */
 function isTextShape(shape: ValueShape): boolean {
 	return shape.kind === undefined || shape.kind === 'string' || shape.kind === 'lookup';
 }
 
+/**
+ * Source value → target value for one row and direction: default for blanks, value map, then the target's storage
+ * shape. Throws ValueTypeError (a type mismatch) or NoValueMapEntry; `apply` names map, row and record.
+ */
 function converter(row: CompiledRow, direction: SyncDirection): (raw: unknown) => Scalar | undefined {
 	const toFo = direction === 'dataverse->fo';
 	const norm = normaliserFor(row.shape[toFo ? 'fo' : 'dataverse']);

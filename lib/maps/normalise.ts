@@ -105,7 +105,8 @@ export function normalise(value: unknown, shape: ValueShape): Scalar | undefined
 /**
  * `normalise` bound to one shape, chosen once per row at compile time. Text (the kind of most fields, and of every
  * field without metadata) takes a branch-free path; every other value goes through `normalise` itself, so the rules
- * live in one place and both paths agree by construction.
+ * live in one place and both paths agree by construction. `apply` inlines the text path for strings and blanks
+ * (`isTextShape` there names the same kinds): change both together.
  */
 export function normaliserFor(shape: ValueShape): (value: unknown) => Scalar | undefined {
 	const blank = shape.side === 'fo' ? '' : null;
