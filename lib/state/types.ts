@@ -71,10 +71,12 @@ export interface LedgerSync {
 	 */
 	sourceMaster?: Record<string, unknown>;
 	/**
-	 * When the values behind this master were read: a master another sync recorded after that time is newer and
-	 * stays (two directions' batches can finish in either order). Default: always write.
+	 * When the values behind each side's master were read (default: `at`). It is stored as the master's time, and a
+	 * master based on an older read never replaces one based on a newer read: the two directions' batches can finish
+	 * in either order.
 	 */
 	masterBasedOn?: number;
+	sourceBasedOn?: number;
 	at?: number;
 }
 

@@ -168,6 +168,24 @@ describe('real n8n: live sync of customers V3 <-> accounts', () => {
 		expect(row?.name).toBe('Created Live Ltd');
 	}, 60_000);
 
+	it('an account created in Dataverse is created in F&O', async () => {
+		await people.dataverse.create(
+			'accounts',
+			{ accountnumber: 'DV-LIVE-1', name: 'Created in Dataverse', customertypecode: 3 },
+			{
+				lookups: {
+					msdyn_company: { entity: 'cdm_companies', key: { cdm_companycode: 'usmf' } },
+					msdyn_customergroupid: { entity: 'msdyn_customergroups', key: { msdyn_groupid: '10', 'msdyn_company.cdm_companycode': 'usmf' } },
+					transactioncurrencyid: { entity: 'transactioncurrencies', key: { isocurrencycode: 'USD' } },
+				},
+			},
+		);
+		const record = await eventually('new customer in F&O', () => customer({ dataAreaId: 'usmf', CustomerAccount: 'DV-LIVE-1' }), (c) => c !== undefined);
+		expect(record).toMatchObject({ OrganizationName: 'Created in Dataverse', CustomerGroupId: '10', SalesCurrencyCode: 'USD' });
+		// The party number F&O gave it comes back to Dataverse.
+		await eventually('party number in Dataverse', () => account({ dataAreaId: 'usmf', CustomerAccount: 'DV-LIVE-1' }), (a) => a?.msdyn_partynumber === record?.PartyNumber);
+	}, 60_000);
+
 	it('a record deleted in Dataverse is deleted in F&O', async () => {
 		const row = await account(SECOND_KEY);
 		await people.dataverse.delete('accounts', { accountid: String(row?.accountid) });

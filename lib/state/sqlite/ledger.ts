@@ -77,9 +77,11 @@ export function recordSync(ctx: StoreContext, syncs: LedgerSync | LedgerSync[]):
 				const values = json(sync.master);
 				const sourceValues = sync.sourceMaster === undefined ? values : json(sync.sourceMaster);
 				// The master hash is the target's: the agreed values as the last written side normalises them.
-				const notAfter = sync.masterBasedOn ?? Number.MAX_SAFE_INTEGER;
-				db.run(SET_MASTER, targetKey, sourceValues, sync.target.hash, at, sync.map, sync.source.side, sourceKey, notAfter);
-				db.run(SET_MASTER, sourceKey, values, sync.target.hash, at, sync.map, sync.target.side, targetKey, notAfter);
+				// A master's time is when the values behind it were read; an older read never replaces a newer one.
+				const sourceBasis = sync.sourceBasedOn ?? at;
+				const targetBasis = sync.masterBasedOn ?? at;
+				db.run(SET_MASTER, targetKey, sourceValues, sync.target.hash, sourceBasis, sync.map, sync.source.side, sourceKey, sourceBasis);
+				db.run(SET_MASTER, sourceKey, values, sync.target.hash, targetBasis, sync.map, sync.target.side, targetKey, targetBasis);
 			}
 		}
 	});

@@ -277,6 +277,7 @@ async function record(ctx: LiveWriteContext, plans: Plan[]): Promise<void> {
 					// What the source holds now: where its value lost, the convergence change below brings it over.
 					sourceMaster: envelope.sourceValues ?? {},
 					...(plan.plannedAt !== undefined ? { masterBasedOn: plan.plannedAt } : {}),
+					...(envelope.source.readAt !== undefined && !Number.isNaN(Date.parse(envelope.source.readAt)) ? { sourceBasedOn: Date.parse(envelope.source.readAt) } : {}),
 				});
 				if (plan.sourceBehind.length > 0) {
 					await store.append([

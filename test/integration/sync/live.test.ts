@@ -178,6 +178,34 @@ describe('live sync through the journal', () => {
 		expect((await dvAccount()).description).toBe('while Dataverse is down');
 	});
 
+	it('an account created in Dataverse is created in F&O; what F&O filled in comes back once, then nothing more', async () => {
+		const created = await dv.create(
+			'accounts',
+			{ accountnumber: 'DV-NEW-1', name: 'Created in Dataverse', customertypecode: 3 },
+			{
+				lookups: {
+					msdyn_company: { entity: 'cdm_companies', key: { cdm_companycode: 'usmf' } },
+					msdyn_customergroupid: { entity: 'msdyn_customergroups', key: { msdyn_groupid: '10', 'msdyn_company.cdm_companycode': 'usmf' } },
+					transactioncurrencyid: { entity: 'transactioncurrencies', key: { isocurrencycode: 'USD' } },
+				},
+			},
+		);
+		await journal('dataverse->fo', { accountid: String(created.id) }, 'create');
+		await cycle('dataverse->fo');
+		const [latest] = (await store.list({ map: MAP, limit: 1 })).items;
+		expect({ status: latest.status, error: latest.error?.message }).toEqual({ status: 'done', error: undefined });
+		const record = await fo.get('CustomersV3', { dataAreaId: 'usmf', CustomerAccount: 'DV-NEW-1' });
+		expect(record).toMatchObject({ OrganizationName: 'Created in Dataverse', CustomerGroupId: '10', SalesCurrencyCode: 'USD' });
+		// F&O numbered the party: its change carries that to Dataverse (one write), and Dataverse's event of that
+		// write is our echo.
+		await journal('fo->dataverse', { dataAreaId: 'usmf', CustomerAccount: 'DV-NEW-1' });
+		await cycle('fo->dataverse');
+		const account = await dv.get('accounts', { accountid: String(created.id) });
+		expect(account?.msdyn_partynumber).toBe(record?.PartyNumber);
+		await journal('dataverse->fo', { accountid: String(created.id) });
+		expect((await cycle('dataverse->fo')).emitted).toHaveLength(0);
+	});
+
 	it('a delete in Dataverse deletes the linked F&O record; its echo is recognised', async () => {
 		const key = OTHER_KEY;
 		const linked = await store.getLedger(MAP, 'fo', key);
