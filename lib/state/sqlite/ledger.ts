@@ -25,7 +25,6 @@ interface LedgerRow {
 	master_values: string | null;
 	master_hash: string | null;
 	master_at: number | null;
-	master_basis: string | null;
 }
 
 const UPSERT_WRITTEN = `INSERT INTO ledger (map, side, record_key, written_hash, written_version, written_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -36,8 +35,8 @@ const UPSERT_SEEN = `INSERT INTO ledger (map, side, record_key, seen_hash, seen_
 	ON CONFLICT (map, side, record_key) DO UPDATE SET
 		seen_hash = excluded.seen_hash, seen_version = excluded.seen_version, seen_at = excluded.seen_at`;
 
-const SET_MASTER = `UPDATE ledger SET counterpart_key = ?, master_values = ?, master_basis = ?, master_hash = ?, master_at = ?
-	WHERE map = ? AND side = ? AND record_key = ?`;
+const SET_MASTER = `UPDATE ledger SET counterpart_key = ?, master_values = ?, master_hash = ?, master_at = ?
+	WHERE map = ? AND side = ? AND record_key = ? AND (master_at IS NULL OR master_at <= ?)`;
 
 const SET_COUNTERPART = 'UPDATE ledger SET counterpart_key = ? WHERE map = ? AND side = ? AND record_key = ?';
 
@@ -75,43 +74,17 @@ export function recordSync(ctx: StoreContext, syncs: LedgerSync | LedgerSync[]):
 				db.run(SET_COUNTERPART, targetKey, sync.map, sync.source.side, sourceKey);
 				db.run(SET_COUNTERPART, sourceKey, sync.map, sync.target.side, targetKey);
 			} else {
+				const values = json(sync.master);
+				const sourceValues = sync.sourceMaster === undefined ? values : json(sync.sourceMaster);
 				// The master hash is the target's: the agreed values as the last written side normalises them.
-				// Field by field, a value replaces the stored one only if it was read no earlier: the two directions'
-				// batches finish in any order, and an agreement on one field must not hide a later one on another.
-				mergeMaster(db, sync.map, sync.source.side, sourceKey, targetKey, sync.sourceMaster ?? sync.master, sync.sourceBasedOn ?? at, sync.target.hash);
-				mergeMaster(db, sync.map, sync.target.side, targetKey, sourceKey, sync.master, sync.masterBasedOn ?? at, sync.target.hash);
+				// A master's time is when the values behind it were read; an older read never replaces a newer one.
+				const sourceBasis = sync.sourceBasedOn ?? at;
+				const targetBasis = sync.masterBasedOn ?? at;
+				db.run(SET_MASTER, targetKey, sourceValues, sync.target.hash, sourceBasis, sync.map, sync.source.side, sourceKey, sourceBasis);
+				db.run(SET_MASTER, sourceKey, values, sync.target.hash, targetBasis, sync.map, sync.target.side, targetKey, targetBasis);
 			}
 		}
 	});
-}
-
-function mergeMaster(
-	db: StoreContext['db'],
-	map: string,
-	side: string,
-	key: string,
-	counterpart: string,
-	values: Record<string, unknown>,
-	basis: number,
-	hash: string,
-): void {
-	const row = db.get<{ master_values: string | null; master_basis: string | null; master_at: number | null }>(
-		'SELECT master_values, master_basis, master_at FROM ledger WHERE map = ? AND side = ? AND record_key = ?',
-		map,
-		side,
-		key,
-	);
-	if (!row) return;
-	const merged = parseJson<Record<string, unknown>>(row.master_values) ?? {};
-	const fieldBasis = parseJson<Record<string, number>>(row.master_basis) ?? {};
-	// Rows written before per-field times: every field has the row's time.
-	const fallback = row.master_at ?? 0;
-	for (const [field, value] of Object.entries(values)) {
-		if ((fieldBasis[field] ?? (field in merged ? fallback : 0)) > basis) continue;
-		merged[field] = value;
-		fieldBasis[field] = basis;
-	}
-	db.run(SET_MASTER, counterpart, json(merged), json(fieldBasis), hash, Math.max(basis, fallback), map, side, key);
 }
 
 function rowToEntry(row: LedgerRow): LedgerEntry {

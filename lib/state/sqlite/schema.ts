@@ -132,15 +132,6 @@ export const MIGRATIONS: readonly Migration[] = [
 			'CREATE INDEX activity_event ON activity (event, id)',
 		],
 	},
-	{
-		version: 3,
-		name: 'ledger-master-basis',
-		statements: [
-			// When the value of each master field was read (JSON {field: ms}): agreements on different fields of one
-			// record can come from batches that read at different times, and only a newer read may replace a field.
-			'ALTER TABLE ledger ADD COLUMN master_basis TEXT',
-		],
-	},
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -164,7 +164,7 @@ async function planItem(ctx: LiveWriteContext, item: EnvelopedItem, entity: Enti
 	});
 	plan.conflicts = merge.conflicts;
 	plan.sourceBehind = merge.sourceBehind;
-	plan.merged = agreed(merge.merged, merge.sourceBehind);
+	plan.merged = agreed(merge.merged, merge.sourceBehind, master);
 	const changedLookups = Object.fromEntries(Object.entries(lookups).filter(([navigation, lookup]) => !lookupMatches(current?.[navigation], lookup.key)));
 	if (!merge.writeNeeded && Object.keys(changedLookups).length === 0) {
 		const lost = merge.conflicts.length > 0;
@@ -220,14 +220,16 @@ function lookupMatches(expanded: unknown, key: EnvelopeKey): boolean {
 
 /**
  * The new master state of the target: the merged values, except where the target kept a value the source does not
- * have yet. Those are not agreed until the convergence change brings them over, so the ledger keeps the previous
- * agreement for them (it merges masters field by field); recording the target's value would make the next change
- * from the source look like the source's own edit.
+ * have yet. Those are not agreed until the convergence change brings them over, so they keep the previous agreement;
+ * recording the target's value there would make the next change from the source look like the source's own edit.
  */
-function agreed(merged: Record<string, unknown>, behind: readonly string[]): Record<string, unknown> {
+function agreed(merged: Record<string, unknown>, behind: readonly string[], previous: Record<string, unknown> | undefined): Record<string, unknown> {
 	if (behind.length === 0) return merged;
 	const values = { ...merged };
-	for (const field of behind) delete values[field];
+	for (const field of behind) {
+		if (previous !== undefined && field in previous) values[field] = previous[field];
+		else delete values[field];
+	}
 	return values;
 }
 

@@ -65,20 +65,6 @@ describe('echo ledger', () => {
 		expect((await store.getLedger('customers', 'fo', FO_KEY))?.writtenHash).toBe('y');
 	});
 
-	it('merges masters field by field: a value read earlier never replaces one read later, but fills the other fields', async () => {
-		const sync = (master: Record<string, unknown>, basedOn: number) =>
-			store.recordSync({ map: 'customers', source: { side: 'fo', key: FO_KEY, hash: 's' }, target: { side: 'dataverse', key: DV_KEY, hash: 't' }, master, masterBasedOn: basedOn, sourceMaster: master, sourceBasedOn: basedOn });
-		await sync({ name: 'A', memo: 'm1' }, T0 + 10);
-		// A batch that read before T0 + 10 finishes later: its memo is older and stays out; its new field goes in.
-		await sync({ memo: 'stale', credit: 5 }, T0 + 5);
-		// One that read later replaces the field it carries, and leaves the others.
-		await sync({ name: 'B' }, T0 + 20);
-		for (const side of ['fo', 'dataverse'] as const) {
-			const entry = await store.getLedger('customers', side, side === 'fo' ? FO_KEY : DV_KEY);
-			expect(entry?.master).toEqual({ values: { name: 'B', memo: 'm1', credit: 5 }, hash: 't', at: T0 + 20 });
-		}
-	});
-
 	describe('isEcho', () => {
 		const check = (observed: { hash?: string; version?: string }) => store.isEcho('customers', 'dataverse', DV_KEY, observed);
 
