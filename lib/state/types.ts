@@ -132,8 +132,13 @@ export interface NewChange {
 	 * the canonical source key. Pass one record identity for both directions to order them against each other too.
 	 */
 	orderKey?: string;
-	/** Record an already decided change (an echo skipped at the trigger) so that lineage shows it. Default pending. */
-	status?: 'pending' | 'skipped' | 'done';
+	/**
+	 * Record an already decided change (an echo skipped at the trigger) so that lineage shows it, or one that already
+	 * failed elsewhere (an initial sync's record) so that the error log holds it for a retry. Default pending.
+	 */
+	status?: 'pending' | 'skipped' | 'done' | 'failed';
+	/** Why it failed: required with status `failed`; on a pending change, the failure it is retried after. */
+	error?: JournalError;
 	decision?: string;
 	detail?: string;
 	/** Not claimable before this time. */
@@ -174,8 +179,9 @@ export interface ClaimOptions {
 	/** Claim even when the map is paused or stopped (an operator's manual run). */
 	ignoreMapState?: boolean;
 	/**
-	 * Claim changes of this direction only, and count only this direction's in-flight batch as "busy": the two
-	 * workflows of one map (F&O -> Dataverse and back) drain one journal side by side. Default: both directions.
+	 * Claim changes of this direction only: the two workflows of one map (F&O -> Dataverse and back) drain one
+	 * journal, taking turns. Either direction's batch in flight makes the map "busy" (one batch per map at a time,
+	 * so each batch merges against the agreement the previous one recorded). Default: both directions.
 	 */
 	direction?: SyncDirection;
 }

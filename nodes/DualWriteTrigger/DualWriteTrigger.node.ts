@@ -10,7 +10,6 @@ import {
 	type ITriggerResponse,
 } from 'n8n-workflow';
 import { loadPublishedMap, runCycle, type CompiledMapSource, type EnvelopedItem } from '../../lib/sync';
-import type { CompiledMap } from '../../lib/maps';
 import { dataverseProfile } from '../DataverseDualWrite/profile';
 import { foProfile } from '../DynamicsFo/profile';
 import { CUSTOM, properties as mapProperties } from '../DualWriteMap/description';
@@ -20,6 +19,8 @@ import { getConnector } from '../shared/transport';
 import { pollingCapture, type CaptureMode } from './capture';
 
 const SECOND = 1000;
+/** How soon a turn retries while the map's other direction has its batch in flight. */
+const BUSY_RETRY_MS = 100;
 
 /** The map and direction parameters of the Map node (without its overrides, which only change the mapping). */
 const mapParameters = mapProperties.filter((property) => ['map', 'mapJson', 'direction'].includes(property.name));
@@ -160,14 +161,12 @@ export class DualWriteTrigger implements INodeType {
 				clearTimeout(timer);
 			}
 		};
-		const cycle = async (compiled: CompiledMap) =>
-			await runCycle({ store, source, compiled, direction, capture, batchSize, leaseMs, emit });
 
 		if (this.getMode() === 'manual') {
 			// "Test step" / "Execute workflow" in the editor: one turn, so the user sees a real batch.
 			return {
 				manualTriggerFunction: async () => {
-					await cycle(await compiledMap());
+					await runCycle({ store, source, compiled: await compiledMap(), direction, capture, batchSize, leaseMs, emit });
 				},
 			};
 		}
@@ -179,16 +178,28 @@ export class DualWriteTrigger implements INodeType {
 
 		let stopped = false;
 		let running: Promise<void> | undefined;
+		let timer: NodeJS.Timeout | undefined;
 		let failing = false;
-		const turn = async () => {
+		let capturedAt = 0;
+		/** One turn; resolves to the wait before the next one. */
+		const turn = async (): Promise<number> => {
 			try {
 				const started = Date.now();
-				const result = await cycle(await compiledMap());
+				// The source is polled once per interval; in between, turns only drain what is journaled.
+				const captureNow = started - capturedAt >= intervalMs;
+				if (captureNow) capturedAt = started;
+				const compiled = await compiledMap();
+				const result = await runCycle({ store, source, compiled, direction, capture: captureNow ? capture : undefined, batchSize, leaseMs, emit });
 				if (result.emitted + result.settled + result.captured > 0) {
 					this.logger.debug(`Dual-Write Trigger ${own.id} ${direction}: ${JSON.stringify(result)} in ${Date.now() - started} ms`);
 				}
 				if (failing) this.logger.info(`Dual-Write Trigger ${own.id} ${direction}: working again`);
 				failing = false;
+				// A batch just ended: more may be waiting. The other direction's batch in flight: it is our turn next,
+				// and waiting a whole interval for it would add that interval to every change's latency.
+				if (result.emitted + result.settled > 0) return 0;
+				if (result.blocked === 'busy') return Math.min(intervalMs, BUSY_RETRY_MS);
+				return Math.max(0, intervalMs - (Date.now() - started));
 			} catch (error) {
 				// Logged once per failure streak (a Dataverse outage would log every few seconds otherwise); the
 				// journal keeps every change, so the next turn resumes where this one stopped.
@@ -197,19 +208,25 @@ export class DualWriteTrigger implements INodeType {
 					await store.logActivity(own.id, 'trigger-failed', { direction, message: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
 				}
 				failing = true;
+				return intervalMs;
 			}
 		};
-		const timer = setInterval(() => {
-			if (stopped || running) return;
-			running = turn().finally(() => (running = undefined));
-		}, intervalMs);
-		running = turn().finally(() => (running = undefined));
+		const next = (delay: number) => {
+			if (stopped) return;
+			timer = setTimeout(() => {
+				running = turn().then((wait) => {
+					running = undefined;
+					next(wait);
+				});
+			}, delay);
+		};
+		next(0);
 		if (!(await store.getMapState(own.id))) await store.setMapState(own.id, 'running', `${direction} trigger activated`);
 
 		return {
 			closeFunction: async () => {
 				stopped = true;
-				clearInterval(timer);
+				clearTimeout(timer);
 				// A batch in flight keeps its lease; if n8n stops before it ends, the next start re-claims it.
 				await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 5 * SECOND))]);
 			},

@@ -35,8 +35,8 @@ const MAX_PAGE = 1_000;
 const INSERT_CHANGE = `INSERT INTO journal (
 		map, direction, change, source_system, source_entity, source_key, source_version, source_at, event_id,
 		target_system, target_entity, target_key, order_key, payload, status, attempts, next_attempt_at,
-		decision, detail, created_at, updated_at
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+		decision, detail, error_class, last_error, created_at, updated_at
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (map, source_system, event_id) DO NOTHING
 	RETURNING id`;
 
@@ -71,6 +71,8 @@ export function append(ctx: StoreContext, changes: NewChange[]): AppendResult {
 				change.notBefore ?? now,
 				nul(change.decision),
 				nul(change.detail),
+				nul(change.error?.class),
+				change.error ? json(change.error) : null,
 				now,
 				now,
 			);
@@ -94,6 +96,10 @@ function validateChange(change: NewChange): void {
 	}
 	if (!change.source || typeof change.source.key !== 'object' || change.source.key === null) {
 		throw new TypeError('journal change without a source key');
+	}
+	if (change.status === 'failed' && change.error === undefined) throw new TypeError('a journal change appended as failed needs its error');
+	if (change.error !== undefined && change.status !== undefined && change.status !== 'failed' && change.status !== 'pending') {
+		throw new TypeError(`a journal change appended as ${change.status} cannot carry an error`);
 	}
 }
 
@@ -142,7 +148,9 @@ export function claimBatch(ctx: StoreContext, map: string, limit: number, option
 		const state = db.get<{ state: string }>('SELECT state FROM map_state WHERE map = ?', map)?.state;
 		if (!options.ignoreMapState && (state === 'paused' || state === 'stopped')) return { changes: [], blocked: state };
 		const direction = nul(options.direction);
-		if (db.get("SELECT 1 AS busy FROM journal WHERE map = ? AND (? IS NULL OR direction = ?) AND status = 'in-flight' LIMIT 1", map, direction, direction)) {
+		// Busy while any batch of the map is in flight, whichever its direction: a record's two directions must not
+		// read, merge and record their agreement at the same time, or the one finishing last hides the other's.
+		if (db.get("SELECT 1 AS busy FROM journal WHERE map = ? AND status = 'in-flight' LIMIT 1", map)) {
 			return { changes: [], blocked: 'busy' };
 		}
 		const ids = db.all<{ id: number }>(CLAIMABLE, map, direction, direction, now, Math.max(0, Math.floor(limit)));

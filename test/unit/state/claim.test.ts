@@ -47,6 +47,17 @@ describe('journal: claimBatch and complete', () => {
 		expect(claimed(await store.claimBatch('customers', 10, { leaseMs: 30_000 })).changes.map((c) => c.id)).toEqual([2]);
 	});
 
+	it("a map's two directions take turns: either one's batch in flight makes the other's claim busy", async () => {
+		await store.append([change({ account: 'A' }), change({ account: 'A', direction: 'dataverse->fo' }), change({ account: 'B', direction: 'dataverse->fo' })]);
+		const forward = claimed(await store.claimBatch('customers', 10, { leaseMs: 30_000, direction: 'fo->dataverse' }));
+		expect(forward.changes.map((c) => c.id)).toEqual([1]);
+		expect(await store.claimBatch('customers', 10, { leaseMs: 30_000, direction: 'dataverse->fo' })).toEqual({ changes: [], blocked: 'busy' });
+		await store.complete(forward.lease, [{ id: 1, status: 'done' }]);
+		const back = claimed(await store.claimBatch('customers', 10, { leaseMs: 30_000, direction: 'dataverse->fo' }));
+		expect(back.changes.map((c) => c.id)).toEqual([2, 3]);
+		expect(await store.claimBatch('customers', 10, { leaseMs: 30_000, direction: 'fo->dataverse' })).toEqual({ changes: [], blocked: 'busy' });
+	});
+
 	it('keeps order per key across batches: the next change of a key waits until the earlier one is final', async () => {
 		await store.append([change({ account: 'A', payload: 1 }), change({ account: 'A', payload: 2 }), change({ account: 'A', payload: 3 })]);
 		const order: unknown[] = [];
