@@ -9,3 +9,4 @@ export * from './echo';
 export * from './live';
 export * from './admin';
 export * from './alerts';
+export * from './initial';

@@ -41,6 +41,8 @@ export interface LiveWriteContext {
 export interface LiveItemResult {
 	/** `done` (written or deleted), `skipped` (nothing to write, with its decision) or `failed`. */
 	status: 'done' | 'skipped' | 'failed';
+	/** What a `done` item's write was. */
+	operation?: 'create' | 'update' | 'delete';
 	result?: WriteResult;
 	decision?: string;
 	detail: string;
@@ -66,25 +68,57 @@ interface Plan {
 	plannedAt?: number;
 }
 
-export async function writeLive(ctx: LiveWriteContext, items: EnvelopedItem[]): Promise<LiveItemResult[]> {
+async function planAll(ctx: LiveWriteContext, items: EnvelopedItem[]): Promise<Plan[]> {
 	const entities = new Map<string, Promise<EntityInfo>>();
 	const describe = (name: string) => {
 		let known = entities.get(name);
 		if (!known) entities.set(name, (known = ctx.connector.describe(name)));
 		return known;
 	};
-	const plans = await mapConcurrent(items, ctx.readConcurrency ?? 8, async (item) => planItem(ctx, item, await describe(item.dualWrite.target.entity)));
+	return await mapConcurrent(items, ctx.readConcurrency ?? 8, async (item) => planItem(ctx, item, await describe(item.dualWrite.target.entity)));
+}
+
+export async function writeLive(ctx: LiveWriteContext, items: EnvelopedItem[]): Promise<LiveItemResult[]> {
+	const plans = await planAll(ctx, items);
 	const writing = plans.filter((plan) => plan.done === undefined && plan.write !== undefined);
 	const answers = writing.length > 0 ? await ctx.connector.batch(writing.map((plan) => plan.write as BatchWrite), { ...(ctx.batchSize ? { batchSize: ctx.batchSize } : {}) }) : [];
 	writing.forEach((plan, index) => {
 		const answer = answers[index];
 		const isDelete = plan.write?.operation === 'delete';
-		if (answer.ok) plan.done = { status: 'done', result: answer.result, detail: describeWrite(plan), conflicts: plan.conflicts };
+		const operation = isDelete ? 'delete' : plan.current === undefined ? 'create' : 'update';
+		if (answer.ok) plan.done = { status: 'done', operation, result: answer.result, detail: describeWrite(plan), conflicts: plan.conflicts };
 		else if (isDelete && answer.error.status === 404) plan.done = { status: 'done', detail: 'the target record was already gone', conflicts: [] };
 		else plan.done = failure(answer.error, plan.conflicts);
 	});
 	await record(ctx, plans);
 	return plans.map((plan) => plan.done as LiveItemResult);
+}
+
+/** What `writeLive` would do with an item (a dry run): `conflict` when either side's value had to win a field. */
+export type PreviewOutcome = 'create' | 'update' | 'delete' | 'unchanged' | 'conflict' | 'stale' | 'failed';
+
+export interface LivePreview {
+	outcome: PreviewOutcome;
+	detail: string;
+	/** The fields a write would set (create: all mapped fields). */
+	fields: string[];
+	conflicts: FieldConflict[];
+	error?: JournalError;
+}
+
+/** The same reads and decisions as `writeLive`, writing nothing: no request to the target, no ledger, no journal. */
+export async function previewLive(ctx: LiveWriteContext, items: EnvelopedItem[]): Promise<LivePreview[]> {
+	return (await planAll(ctx, items)).map((plan): LivePreview => {
+		const fields = Object.keys(plan.written ?? {});
+		const done = plan.done;
+		if (done?.status === 'failed') return { outcome: 'failed', detail: done.detail, fields, conflicts: [], ...(done.error ? { error: done.error } : {}) };
+		if (done !== undefined) {
+			const outcome = done.decision === 'stale' ? 'stale' : done.conflicts.length > 0 ? 'conflict' : 'unchanged';
+			return { outcome, detail: done.detail, fields, conflicts: done.conflicts };
+		}
+		const outcome = plan.write?.operation === 'delete' ? 'delete' : plan.conflicts.length > 0 ? 'conflict' : plan.current === undefined ? 'create' : 'update';
+		return { outcome, detail: describeWrite(plan), fields, conflicts: plan.conflicts };
+	});
 }
 
 function failure(error: unknown, conflicts: FieldConflict[] = []): LiveItemResult {

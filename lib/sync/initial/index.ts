@@ -1,0 +1,4 @@
+export * from './report';
+export * from './keyset';
+export * from './syncMap';
+export * from './run';
