@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DATAVERSE_DEFAULT_BATCH_SIZE, FO_DEFAULT_BATCH_SIZE } from '../lib/connectors';
-import { compileMap, loadCatalog, mapDirections, sourceQuery, type MapDefinition, type SyncDirection } from '../lib/maps';
+import { CORE_MAPS, compileMap, loadCatalog, mapDirections, sourceQuery, type MapDefinition, type SyncDirection } from '../lib/maps';
 import type { SystemName } from '../lib/odata';
 import { DEMO_CREDENTIALS } from './emulatorCredentials';
 
@@ -410,9 +410,60 @@ function buildAlertEmail(): TemplateWorkflow {
 	);
 }
 
+/** Manual Trigger -> Dry Run of the core maps -> Initial Sync: Run of the core maps (resumable: run it again after a stop). */
+function buildCoreInitialSync(): TemplateWorkflow {
+	const slug = 'initial-sync-core-maps';
+	const id = (role: string) => stableUuid(ADMIN_DIR, slug, role);
+	const content = [
+		'## Initial sync (core maps)',
+		'',
+		'Copies the existing F&O records of the core maps to Dataverse, in dependency order (legal entities, currencies, terms and groups before vendors and customers). Records on both sides are matched by key and merged by each map’s conflict policy, never duplicated; records already equal are not written.',
+		'',
+		'1. **Execute the workflow**: the dry run reports, per map, what would be created, updated, left alone, in conflict or failing (with samples); then the initial sync writes.',
+		'2. Stopped or crashed midway? Execute again: the run resumes from its checkpoint and re-sends nothing already written. Options > Restart starts over.',
+		'3. Failures are in the Error Log (Dual-Write node > Error Log > List); live sync retries missing references by itself.',
+		'',
+		'To only report, delete the Initial Sync node.',
+	].join('\n');
+	const credentials = {
+		[CREDENTIALS.fo.type]: { ...CREDENTIALS.fo.ref },
+		[CREDENTIALS.dataverse.type]: { ...CREDENTIALS.dataverse.ref },
+	};
+	const parameters = (dryRun: boolean) => ({
+		resource: 'initialSync',
+		operation: 'run',
+		maps: [...CORE_MAPS],
+		masterSide: 'fo',
+		dryRun,
+		runName: dryRun ? 'core-maps-dry-run' : 'core-maps',
+		options: {},
+	});
+	return adminWorkflow(
+		slug,
+		'Dual-Write: initial sync (core maps)',
+		[
+			note(slug, content, [-300, -420], { width: 560, height: 360 }),
+			{ parameters: {}, id: id('trigger'), name: 'Run Manually', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0] },
+			{ parameters: parameters(true), id: id('dry-run'), name: 'Dry Run', type: DUAL_WRITE, typeVersion: 1, position: [260, 0], credentials },
+			{
+				parameters: parameters(false),
+				id: id('run'),
+				name: 'Initial Sync',
+				type: DUAL_WRITE,
+				typeVersion: 1,
+				position: [520, 0],
+				credentials,
+				// One run for the whole set, not one per dry-run item (there is one per map).
+				executeOnce: true,
+			},
+		],
+		{ 'Run Manually': connect('Dry Run'), 'Dry Run': connect('Initial Sync') },
+	);
+}
+
 /** Path under templates/ -> workflow. */
 export function buildAdminTemplates(): Map<string, TemplateWorkflow> {
-	return new Map([buildAdminConsole(), buildScheduledRetry(), buildAlertEmail()].map((workflow) => [`${ADMIN_DIR}/${String(workflow.meta.dualWriteTemplate).slice(ADMIN_DIR.length + 1)}.json`, workflow]));
+	return new Map([buildAdminConsole(), buildScheduledRetry(), buildAlertEmail(), buildCoreInitialSync()].map((workflow) => [`${ADMIN_DIR}/${String(workflow.meta.dualWriteTemplate).slice(ADMIN_DIR.length + 1)}.json`, workflow]));
 }
 
 /** File name -> file text, for every map of the catalog and every direction it writes, and the admin workflows. */

@@ -6,27 +6,14 @@
 import { INTEGRATION_APP, type AppRegistration } from '../emulators/common/directory';
 import type { RunningEmulators } from '../emulators';
 import { createConnector, type Connector } from '../lib/connectors';
-import { catalogMap, compileMap, dependencyOrder, loadCatalog } from '../lib/maps';
+import { CORE_MAPS, catalogMap, compileMap, dependencyOrder, loadCatalog } from '../lib/maps';
 import { defaultStateFile, openSqliteStateStore } from '../lib/state';
 import { copyMap, type CopyReport } from '../lib/sync';
 import { createAxiosTransport } from '../test/support/axios-transport';
 import { authenticated, bearerTokens } from '../test/support/emulators';
 
-/** The maps the demo keeps in sync, with what customers -> accounts looks up. */
-export const CORE_MAPS = [
-	'legal-entities-cdm-companies',
-	'currencies-transactioncurrencies',
-	'payment-days-msdyn-paymentdays',
-	'payment-schedules-msdyn-paymentschedules',
-	'customer-payment-methods-msdyn-customerpaymentmethods',
-	'vendor-payment-methods-msdyn-vendorpaymentmethods',
-	'sales-tax-groups-msdyn-salestaxgroups',
-	'vendor-groups-msdyn-vendorgroups',
-	'terms-of-payment-msdyn-paymentterms',
-	'customer-groups-msdyn-customergroups',
-	'vendors-v2-msdyn-vendors',
-	'customers-v3-accounts',
-];
+/** The maps the demo keeps in sync (lib/maps' core maps). */
+export { CORE_MAPS };
 
 export interface EmulatorConnectors {
 	fo: Connector;

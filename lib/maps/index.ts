@@ -22,3 +22,4 @@ export { dependencyOrder, planPasses } from './dependencies';
 export { CATALOG_DIR, catalogMap, loadCatalog } from './catalog';
 export type { FieldOverride, MapOverrides, ValuePairOverride } from './overrides';
 export { applyOverrides, mapDirections, parseScalar } from './overrides';
+export { CORE_MAPS } from './coreMaps';

@@ -51,7 +51,7 @@ export interface InitialSyncReport {
 	durationMs: number;
 }
 
-interface Checkpoint {
+export interface InitialSyncCheckpoint {
 	runId: string;
 	startedAt: number;
 	maps: Array<{ map: string; direction: SyncDirection }>;
@@ -78,7 +78,7 @@ export async function runInitialSync(options: InitialSyncOptions): Promise<Initi
 
 	const name = initialSyncCheckpointName(run);
 	const stored = dryRun ? undefined : await readCheckpoint(options.store, name);
-	let checkpoint: Checkpoint;
+	let checkpoint: InitialSyncCheckpoint;
 	let resumed = false;
 	if (stored && stored.finishedAt === undefined && !options.restart) {
 		if (JSON.stringify(stored.maps) !== JSON.stringify(wanted)) {
@@ -192,12 +192,12 @@ export async function runInitialSync(options: InitialSyncOptions): Promise<Initi
 	};
 }
 
-export async function readCheckpoint(store: Pick<StateStore, 'getCursor'>, name: string): Promise<Checkpoint | undefined> {
+export async function readCheckpoint(store: Pick<StateStore, 'getCursor'>, name: string): Promise<InitialSyncCheckpoint | undefined> {
 	const cursor = await store.getCursor(name);
 	if (!cursor) return undefined;
 	const checkpoint = parseJson(cursor.value);
 	if (checkpoint === undefined) throw new InitialSyncError(`The checkpoint ${name} in the state store is not valid JSON: choose Restart to discard it`);
-	return checkpoint as Checkpoint;
+	return checkpoint as InitialSyncCheckpoint;
 }
 
 function parseJson(text: string): unknown {

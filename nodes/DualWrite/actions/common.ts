@@ -10,7 +10,7 @@ import { catalogMap, loadCatalog } from '../../../lib/maps';
 import { ERROR_CLASSES, JOURNAL_STATUSES, type ErrorClass, type JournalFilter, type JournalStatus, type StateStore } from '../../../lib/state';
 import type { EnvelopeKey, AdminRequest } from '../../../lib/sync';
 
-export type Resource = 'map' | 'errorLog' | 'activity' | 'alertRule';
+export type Resource = 'map' | 'errorLog' | 'activity' | 'alertRule' | 'initialSync';
 
 export function showFor(resource: Resource, operations: string[]): INodeProperties['displayOptions'] {
 	return { show: { resource: [resource], operation: operations } };

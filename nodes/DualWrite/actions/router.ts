@@ -5,6 +5,7 @@ import * as activity from './activity';
 import * as alertRule from './alertRule';
 import type { Resource } from './common';
 import * as errorLog from './errorLog';
+import * as initialSync from './initialSync';
 import * as map from './map';
 import type { Operation } from './operation';
 
@@ -13,6 +14,7 @@ const RESOURCES: Record<Resource, Record<string, Operation>> = {
 	errorLog: errorLog.operations,
 	activity: activity.operations,
 	alertRule: alertRule.operations,
+	initialSync: initialSync.operations,
 };
 
 function failure(context: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {

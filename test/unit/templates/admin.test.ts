@@ -7,7 +7,7 @@ import type { INodeProperties, INodeType } from 'n8n-workflow';
 import { DualWrite } from '../../../nodes/DualWrite/DualWrite.node';
 import { DualWriteAlertTrigger } from '../../../nodes/DualWriteAlertTrigger/DualWriteAlertTrigger.node';
 import { ADMIN_EXAMPLE_MAP, buildAdminTemplates, HEALING_CLASSES, type TemplateWorkflow } from '../../../scripts/generate-templates';
-import { catalogMap } from '../../../lib/maps';
+import { CORE_MAPS, catalogMap } from '../../../lib/maps';
 
 interface TemplateNode {
 	name: string;
@@ -59,12 +59,20 @@ function checkParameters(node: TemplateNode): void {
 }
 
 describe('templates/admin/', () => {
-	it('has the three admin workflows, importable without credentials, with our nodes’ parameters as the nodes declare them', () => {
-		expect([...templates.keys()].sort()).toEqual(['admin/alert-on-errors-email.json', 'admin/pause-resume-status.json', 'admin/retry-failed-every-5-minutes.json']);
-		for (const workflow of templates.values()) {
+	it('has the four admin workflows, importable without credentials but the initial sync’s two, with our nodes’ parameters as the nodes declare them', () => {
+		expect([...templates.keys()].sort()).toEqual([
+			'admin/alert-on-errors-email.json',
+			'admin/initial-sync-core-maps.json',
+			'admin/pause-resume-status.json',
+			'admin/retry-failed-every-5-minutes.json',
+		]);
+		for (const [file, workflow] of templates) {
 			expect(workflow.active).toBe(false);
 			for (const node of nodesOf(workflow)) {
-				expect(node.credentials).toBeUndefined();
+				// Only the initial sync talks to F&O and Dataverse: it names the demo's credentials, the user picks theirs.
+				if (file === 'admin/initial-sync-core-maps.json' && node.type === 'n8n-nodes-dual-write.dualWrite') {
+					expect(Object.keys(node.credentials ?? {}).sort()).toEqual(['dualWriteDataverseOAuth2Api', 'dualWriteFoOAuth2Api']);
+				} else expect(node.credentials).toBeUndefined();
 				expect([...Object.keys(OURS), ...N8N_NODES]).toContain(node.type);
 				if (OURS[node.type]) checkParameters(node);
 			}
@@ -105,6 +113,17 @@ describe('templates/admin/', () => {
 			filters: { status: ['failed'], errorClass: [...HEALING_CLASSES] },
 		});
 		expect(HEALING_CLASSES).not.toContain('validation');
+	});
+
+	it('initial sync (core maps): a dry run of the core maps, then one resumable run of them (once, not per dry-run item)', () => {
+		const workflow = templates.get('admin/initial-sync-core-maps.json') as TemplateWorkflow;
+		expect(targets(workflow, 'Run Manually')).toEqual([['Dry Run']]);
+		expect(targets(workflow, 'Dry Run')).toEqual([['Initial Sync']]);
+		expect(byName(workflow, 'Dry Run').parameters).toMatchObject({ resource: 'initialSync', operation: 'run', dryRun: true, maps: [...CORE_MAPS] });
+		const run = byName(workflow, 'Initial Sync') as TemplateNode & { executeOnce?: boolean };
+		expect(run.parameters).toMatchObject({ resource: 'initialSync', operation: 'run', dryRun: false, masterSide: 'fo', runName: 'core-maps', maps: [...CORE_MAPS] });
+		expect(run.executeOnce).toBe(true);
+		for (const id of CORE_MAPS) expect(catalogMap(id)).toBeDefined();
 	});
 
 	it('alert → email: the Alert Trigger feeds Send Email with a placeholder address; a manual branch sets the documented example rule', () => {
