@@ -28,6 +28,13 @@ export interface RunningEmulators {
 	integrationApp: { clientId: string; clientSecret: string };
 	/** A second identity, for edits "by a person" in tests and the demo. */
 	userApp: { clientId: string; clientSecret: string };
+	/**
+	 * Takes one system's HTTP server down: open connections are cut and new ones are refused (ECONNREFUSED), what a
+	 * client sees of a host that is down. The emulator's data lives in memory outside the server, so it survives;
+	 * the returned function listens again on the same port (same URL, tokens and delta links stay valid). Why not the
+	 * faults' `outageForSec` (503): a refused connection is a different failure path in a client (no status).
+	 */
+	takeDown(system: 'fo' | 'dataverse'): Promise<() => Promise<void>>;
 	close(): Promise<void>;
 }
 
@@ -51,13 +58,13 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
 		servers.push(tokenServer);
 
 		const foLate = late();
-		const foServer = await startHttpServer(foLate.handler, ports.fo);
+		let foServer = await startHttpServer(foLate.handler, ports.fo);
 		servers.push(foServer);
 		const fo = createFoEmulator({ baseUrl: foServer.url, seed: options.seed, pageSize: options.foPageSize, eventRetryDelayMs: options.eventRetryDelayMs });
 		foLate.set(fo.handler);
 
 		const dvLate = late();
-		const dvServer = await startHttpServer(dvLate.handler, ports.dataverse);
+		let dvServer = await startHttpServer(dvLate.handler, ports.dataverse);
 		servers.push(dvServer);
 		const dataverse = createDataverseEmulator({
 			baseUrl: dvServer.url,
@@ -78,6 +85,28 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
 			tenantId: TENANT_ID,
 			integrationApp: { clientId: INTEGRATION_APP.clientId, clientSecret: INTEGRATION_APP.clientSecret },
 			userApp: { clientId: USER_APP.clientId, clientSecret: USER_APP.clientSecret },
+			takeDown: async (system) => {
+				const [server, handler] = system === 'fo' ? [foServer, foLate.handler] : [dvServer, dvLate.handler];
+				const at = servers.indexOf(server);
+				if (at < 0) throw new Error(`${system} emulator is already down`);
+				servers.splice(at, 1);
+				await server.close();
+				return async () => {
+					// The port was ours a moment ago; another socket may hold it briefly, so try for a few seconds.
+					for (let tries = 0; ; tries++) {
+						try {
+							const again = await startHttpServer(handler, server.port);
+							servers.push(again);
+							if (system === 'fo') foServer = again;
+							else dvServer = again;
+							return;
+						} catch (error) {
+							if (tries >= 20) throw error;
+							await new Promise((resolve) => setTimeout(resolve, 250));
+						}
+					}
+				};
+			},
 			close: async () => {
 				await Promise.allSettled([fo.close(), dataverse.close()]);
 				await Promise.allSettled(servers.map((s) => s.close()));
