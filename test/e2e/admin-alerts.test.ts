@@ -66,6 +66,7 @@ describe('real n8n: the admin console and alerts', () => {
 		rule: adminEndpoint('rule', { resource: 'alertRule', operation: 'set', map: MAP, errorClass: 'any', threshold: 3, windowMinutes: 15, pause: true, notify: true, name: 'e2e' }),
 		status: adminEndpoint('status', { resource: 'map', operation: 'getStatus', map: MAP }),
 		resume: adminEndpoint('resume', { resource: 'map', operation: 'resume', map: MAP, reason: '={{ $json.body.reason }}' }),
+		pause: adminEndpoint('pause', { resource: 'map', operation: 'pause', map: MAP, reason: '={{ $json.body.reason }}' }),
 	};
 	// Imported, not activated: they must load as saved (the mail node has no credential yet).
 	const admin = listTemplates().filter((file) => file.startsWith('admin/')).map(template);
@@ -139,4 +140,40 @@ describe('real n8n: the admin console and alerts', () => {
 		for (const key of keys) await eventually(`the outage edit of ${key.CustomerAccount} arrives`, () => description(key), (value) => value === `during the outage ${key.CustomerAccount}`);
 		await eventually('the map runs live again', () => call('status'), (status) => status.state === 'running');
 	}, 300_000);
+
+	it('a paused map keeps capturing creates and updates, writes nothing, and catches up in order after resume', async () => {
+		expect(await call('pause', { reason: 'e2e: maintenance window' })).toMatchObject({ changed: true, state: 'paused' });
+		const created = { dataAreaId: 'usmf', CustomerAccount: 'PAUSED-001' };
+		await people.fo.create('CustomersV3', {
+			...created,
+			OrganizationName: 'Created while paused',
+			PartyType: 'Organization',
+			CustomerGroupId: '10',
+			SalesCurrencyCode: 'USD',
+			SalesMemo: 'first',
+		});
+		const [existing] = keys;
+		for (const step of ['one', 'two', 'three']) {
+			await people.fo.update('CustomersV3', existing, { SalesMemo: `paused edit ${step}` });
+			// Apart in time, so that each edit is its own capture (the watermark reads the newest only).
+			await new Promise((resolve) => setTimeout(resolve, 2_500));
+		}
+		await people.fo.update('CustomersV3', created, { SalesMemo: 'second' });
+		const backlog = await eventually(
+			'the changes are captured while paused',
+			() => call('status'),
+			(status) => Number((status.backlog as Record<string, number> | undefined)?.pending ?? 0) >= 2,
+		);
+		expect(backlog).toMatchObject({ state: 'paused' });
+		expect(await people.dataverse.get('accounts', { accountnumber: created.CustomerAccount, 'msdyn_company.cdm_companycode': 'usmf' })).toBeUndefined();
+		expect(String(await description(existing))).not.toContain('paused edit');
+
+		expect(await call('resume', { reason: 'e2e: window over' })).toMatchObject({ changed: true, previousState: 'paused', state: 'catching-up' });
+		await eventually('the record created while paused arrives with its last values', () => description(created), (value) => value === 'second');
+		await eventually('the last of the paused edits wins', () => description(existing), (value) => value === 'paused edit three');
+		const accounts: DataRecord[] = [];
+		for await (const page of people.dataverse.readPages('accounts', { filter: `accountnumber eq '${created.CustomerAccount}'`, select: ['accountid', 'name'] })) accounts.push(...page);
+		expect(accounts.map((row) => row.name)).toEqual(['Created while paused']);
+		await eventually('the map runs live again', () => call('status'), (status) => status.state === 'running');
+	}, 180_000);
 });
