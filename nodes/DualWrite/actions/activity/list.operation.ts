@@ -8,6 +8,9 @@ const PAGE = 1_000;
 const EVENTS = [
 	{ name: 'Configuration Changed', value: 'config-changed', description: 'An alert rule added, updated or deleted' },
 	{ name: 'Conflict', value: 'conflict', description: 'A field edited on both sides, settled by the map’s conflict policy' },
+	{ name: 'Initial Sync Failed', value: 'initial-sync-failed', description: 'An initial sync of the map stopped on an error; running it again resumes from its checkpoint' },
+	{ name: 'Initial Sync Finished', value: 'initial-sync-finished', description: 'An initial sync of the map finished (its counts and samples)' },
+	{ name: 'Initial Sync Started', value: 'initial-sync-started', description: 'An initial sync of the map started or resumed (run name, direction, resumed after which key)' },
 	{ name: 'Paused', value: 'paused', description: 'Paused by an operator (who and why)' },
 	{ name: 'Resumed', value: 'resumed', description: 'Resumed by an operator (who and why, backlog to catch up)' },
 	{ name: 'Rule Tripped', value: 'rule-tripped', description: 'An alert rule tripped (counts, sample of failures, whether it paused the map)' },
