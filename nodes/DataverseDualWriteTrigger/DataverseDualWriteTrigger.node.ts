@@ -27,6 +27,7 @@ import {
 	decideEcho,
 	DUAL_WRITE_ORIGIN_TAG,
 	journalDataverseDelivery,
+	ledgerQuery,
 	lookupFieldsOfMap,
 	parseDataverseWebhook,
 	resolveLookups,
@@ -67,6 +68,10 @@ interface Settings {
 	synchronous: boolean;
 }
 
+/** "Resolve Lookups For Map": the key fields of a catalog map, every referenced table's alternate keys, or nothing. */
+const LOOKUPS_ALTERNATE_KEYS = 'alternateKeys';
+const LOOKUPS_NONE = 'none';
+
 /** Synchronous steps only start executions: a journal answers at once, so its steps stay asynchronous. */
 function synchronousOf(param: (name: string, fallback: unknown) => unknown): boolean {
 	return (param('mode', 'execution') as TriggerMode) !== 'journal' && param('synchronous', false) === true;
@@ -79,18 +84,31 @@ function settingsOf(context: IHookFunctions): Settings {
 	if (messages.length === 0) throw new NodeOperationError(context.getNode(), 'Choose at least one event');
 	const url = context.getNodeWebhookUrl('default');
 	if (!url) throw new NodeOperationError(context.getNode(), 'n8n did not give this node a webhook URL');
+	const param = (name: string, fallback: unknown) => context.getNodeParameter(name, fallback);
+	const chosen = parseFilteringAttributes(context.getNodeParameter('filteringAttributes', '') as string);
 	return {
 		url,
 		entity,
 		messages,
-		filteringAttributes: parseFilteringAttributes(context.getNodeParameter('filteringAttributes', '') as string),
-		synchronous: synchronousOf((name, fallback) => context.getNodeParameter(name, fallback)),
+		filteringAttributes: chosen.length > 0 ? chosen : mapColumns(context.getNode(), param, entity),
+		synchronous: synchronousOf(param),
 	};
 }
 
-/** "Resolve Lookups For Map": the key fields of a catalog map, every referenced table's alternate keys, or nothing. */
-const LOOKUPS_ALTERNATE_KEYS = 'alternateKeys';
-const LOOKUPS_NONE = 'none';
+/**
+ * Without Filtering Attributes of the user's, the columns of the map the trigger feeds (journal mode: its map; else a
+ * catalog map chosen to resolve lookups), as Microsoft's dual-write registers its steps: an update of a column no map
+ * reads starts nothing. No known map (a custom one, or none chosen): every update.
+ */
+function mapColumns(node: INode, param: (name: string, fallback: unknown) => unknown, entity: string): string[] {
+	const mode = param('mode', 'execution') as TriggerMode;
+	const id = mode === 'journal' ? journalMapOf(node, param, DIRECTION) : String(param('resolveLookupsForMap', LOOKUPS_ALTERNATE_KEYS));
+	const definition = catalogMap(id);
+	if (!definition || definition.dataverse.entity.toLowerCase() !== entity.toLowerCase()) return [];
+	const query = ledgerQuery(compileMap(definition), 'dataverse');
+	return [...new Set([...query.select, ...query.expand.map((expand) => expand.navigation)].map((name) => name.toLowerCase()))].sort();
+}
+
 
 /** The catalog maps that map the table Dataverse → F&O (all of them while the table is not chosen). */
 function lookupMapOptions(entity: string): INodePropertyOptions[] {
@@ -182,7 +200,8 @@ export class DataverseDualWriteTrigger implements INodeType {
 				type: 'string',
 				default: '',
 				placeholder: 'e.g. name, creditlimit',
-				description: 'Column logical names separated by commas: Update fires only when the request set one of them. Empty = any column.',
+				description:
+					'Column logical names separated by commas: Update fires only when the request set one of them. Empty = the columns the map reads (journal mode: the journal’s map; otherwise the map chosen under Resolve Lookups For Map), or any column when no catalog map is known.',
 			},
 			...modeProperties(DIRECTION, {
 				executionName: 'Start an Execution per Change',

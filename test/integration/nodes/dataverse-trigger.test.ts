@@ -142,6 +142,26 @@ describe('Dataverse (Dual-Write) Trigger in journal mode', () => {
 		expect(await journal(id)).toHaveLength(1);
 	});
 
+	it('registers its Update step filtered on the columns the map reads when Filtering Attributes is empty, and on the user’s columns otherwise', async () => {
+		const stepFilters = async (endpointId: string) => {
+			const steps = (await dataverse.readPages('sdkmessageprocessingsteps', { filter: `_eventhandler_value eq ${endpointId}`, select: ['filteringattributes', 'name'] }).next()).value ?? [];
+			return steps.map((step) => step.filteringattributes).filter((value) => typeof value === 'string' && value !== '');
+		};
+		const derived = await trigger();
+		await derived.activate();
+		const [fromMap] = await stepFilters(String(derived.staticData().endpointId));
+		const columns = String(fromMap).split(',');
+		// customers V3 -> accounts reads these; the primary id and Dataverse's own columns are not among them.
+		expect(columns).toEqual(expect.arrayContaining(['name', 'creditlimit', 'description', 'accountnumber', 'msdyn_customergroupid', 'msdyn_company']));
+		expect(columns).not.toContain('accountid');
+		expect(columns).not.toContain('modifiedon');
+		await derived.hook('delete');
+
+		const chosen = await trigger({ filteringAttributes: 'name, creditlimit' });
+		await chosen.activate();
+		expect(await stepFilters(String(chosen.staticData().endpointId))).toEqual(['name,creditlimit']);
+	});
+
 	it('refuses to activate with a map of another table, before registering anything', async () => {
 		const node = await trigger({ journalMap: 'customer-groups-msdyn-customergroups' });
 		await expect(node.activate()).rejects.toThrow(/syncs msdyn_customergroups, but this trigger watches accounts/);
