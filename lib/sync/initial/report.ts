@@ -63,3 +63,6 @@ export function countsOf(report: MapSyncCounts): MapSyncCounts {
 	addCounts(counts, report);
 	return counts;
 }
+
+/** A run that cannot go on (a checkpoint of other maps, the target refusing the credentials or down): the message says what to do. */
+export class InitialSyncError extends Error {}

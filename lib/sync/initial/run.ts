@@ -11,7 +11,7 @@ import type { SystemName } from '../../odata';
 import type { MapRunState, StateStore } from '../../state';
 import type { EnvelopeKey } from '../envelope';
 import { sourceOf, targetOf } from '../live/sides';
-import { addCounts, emptyCounts, type MapSyncCounts, type MapSyncReport } from './report';
+import { addCounts, emptyCounts, InitialSyncError, type MapSyncCounts, type MapSyncReport } from './report';
 import { syncMap } from './syncMap';
 
 export interface InitialSyncMap {
@@ -61,8 +61,6 @@ export interface InitialSyncCheckpoint {
 }
 
 export const initialSyncCheckpointName = (run: string) => `initial-sync:${run}`;
-
-export class InitialSyncError extends Error {}
 
 export async function runInitialSync(options: InitialSyncOptions): Promise<InitialSyncReport> {
 	const started = Date.now();

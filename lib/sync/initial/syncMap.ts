@@ -8,6 +8,7 @@
  */
 import type { Connector, EntityInfo } from '../../connectors';
 import { hashRecord, MapError, type CompiledMap, type SyncDirection } from '../../maps';
+import { SYSTEM_LABELS } from '../../odata';
 import { canonicalKey, toJournalError, type JournalError, type NewChange, type StateStore } from '../../state';
 import { ENVELOPE_FIELD, type DualWriteEnvelope, type EnvelopedItem, type EnvelopeKey } from '../envelope';
 import { mapStep } from '../mapStep';
@@ -15,7 +16,7 @@ import { mapConcurrent } from '../live/concurrency';
 import { previewLive, writeLive, type LiveItemResult, type LivePreview } from '../live/liveWrite';
 import { ledgerQuery, sourceOf, targetOf } from '../live/sides';
 import { afterKey, keyOrder } from './keyset';
-import { countsOf, emptyCounts, type MapSyncCounts, type MapSyncReport, type SyncSample } from './report';
+import { countsOf, emptyCounts, InitialSyncError, type MapSyncCounts, type MapSyncReport, type SyncSample } from './report';
 
 export type InitialSyncStore = Pick<StateStore, 'getLedger' | 'recordSync' | 'recordWrite' | 'recordSeen' | 'append' | 'complete' | 'logActivity'>;
 
@@ -89,6 +90,7 @@ export async function syncMap(options: MapSyncOptions): Promise<MapSyncReport> {
 		const decide = async (chunk: EnvelopedItem[]): Promise<LivePreview[]> =>
 			options.dryRun ? await previewLive(ctx, chunk) : (await writeLive(ctx, chunk)).map(toPreview);
 		const results = (await mapConcurrent(chunks, options.concurrency ?? 4, decide)).flat();
+		stopWhenUnavailable(options.target, results);
 		results.forEach((preview, index) => {
 			const item = items[index];
 			const key = item.dualWrite.source.key;
@@ -177,6 +179,19 @@ export async function syncMap(options: MapSyncOptions): Promise<MapSyncReport> {
 	await flushFailures();
 	report.durationMs = Date.now() - started;
 	return report;
+}
+
+/**
+ * A refused credential, or every record of a page failing for an outage, is not a per-record problem: journaling the
+ * rest of the table record by record would bury the error log. The run stops instead (the page is not checkpointed,
+ * so the re-run starts with it; what was written of it comes out unchanged).
+ */
+function stopWhenUnavailable(target: Connector, results: LivePreview[]): void {
+	const auth = results.find((result) => result.error?.class === 'auth');
+	if (auth) throw new InitialSyncError(`${SYSTEM_LABELS[target.system]} refused the credentials: ${auth.detail}. Fix the credential and run again: the run resumes where it stopped.`);
+	if (results.length > 0 && results.every((result) => result.error?.class === 'transient')) {
+		throw new InitialSyncError(`${SYSTEM_LABELS[target.system]} is unavailable (every record of a page failed: ${results[0].detail}). Run again once it is back: the run resumes where it stopped.`);
+	}
 }
 
 function toPreview(result: LiveItemResult): LivePreview {

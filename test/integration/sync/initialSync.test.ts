@@ -11,7 +11,8 @@ import { catalogMap, compileMap, type SyncDirection } from '../../../lib/maps';
 import { openSqliteStateStore, type StateStore } from '../../../lib/state';
 import { afterKey, initialSyncCheckpointName, readCheckpoint, runInitialSync, type InitialSyncMap } from '../../../lib/sync';
 import { CORE_MAPS } from '../../../scripts/initialCopy';
-import { startEmulators, type Emulators } from '../../support/emulators';
+import { createAxiosTransport } from '../../support/axios-transport';
+import { authenticated, startEmulators, type Emulators } from '../../support/emulators';
 
 const CUSTOMERS = 'customers-v3-accounts';
 const GROUPS = 'customer-groups-msdyn-customergroups';
@@ -232,6 +233,32 @@ describe('initial sync', () => {
 		}
 		expect(rows.length).toBeGreaterThan(0);
 		expect(rows.every((row) => row > "usmf/' or 1 eq 1 or 'a' eq '" || !row.startsWith('usmf/'))).toBe(true);
+	});
+
+	it('stops, resumable, when the target refuses the credentials or is down, instead of journaling every record as failed', async () => {
+		const refused = createConnector('dataverse', { environmentUrl: emulators.dataverse.url, transport: authenticated(createAxiosTransport(), async () => 'not-a-token') });
+		const failedBefore = (await store.counts(CUSTOMERS)).failed;
+		await expect(runInitialSync({ store, connectors: { fo, dataverse: refused }, maps: [entry(CUSTOMERS)], run: 'refused', pageSize: 20 })).rejects.toThrow(
+			/^Dataverse refused the credentials: .*401.*Fix the credential and run again/,
+		);
+		expect((await store.counts(CUSTOMERS)).failed).toBe(failedBefore);
+		const activity = await store.listActivity({ map: CUSTOMERS, limit: 2 });
+		expect(activity.items.map((item) => item.event)).toEqual(['state-changed', 'initial-sync-failed']);
+		expect(activity.items[1]).toMatchObject({ detail: { run: 'refused', resumable: true } });
+		expect((await store.getMapState(CUSTOMERS))?.detail).toMatch(/^initial sync stopped: Dataverse refused the credentials/);
+
+		const quick = createConnector('dataverse', { environmentUrl: emulators.dataverse.url, transport: emulators.dataverse.transport, retry: { maxAttempts: 1 } });
+		await emulators.dataverse.admin('POST', '/_emulator/faults', { outageForSec: 60 });
+		try {
+			await expect(runInitialSync({ store, connectors: { fo, dataverse: quick }, maps: [entry(CUSTOMERS)], run: 'outage', pageSize: 20 })).rejects.toThrow(
+				/^Dataverse is unavailable \(every record of a page failed: .*\)\. Run again once it is back/,
+			);
+		} finally {
+			await emulators.dataverse.admin('POST', '/_emulator/faults/reset');
+		}
+		const resumed = await runInitialSync({ store, connectors: { fo, dataverse: dv }, maps: [entry(CUSTOMERS)], run: 'outage', pageSize: 20 });
+		expect(resumed.resumed).toBe(true);
+		expect(resumed.maps[0].failed).toBe(0);
 	});
 
 	it('Dataverse as the master side: accounts created in Dataverse are copied to F&O, paging by the primary id', async () => {
