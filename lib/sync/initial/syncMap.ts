@@ -188,9 +188,14 @@ export async function syncMap(options: MapSyncOptions): Promise<MapSyncReport> {
  */
 function stopWhenUnavailable(target: Connector, results: LivePreview[]): void {
 	const auth = results.find((result) => result.error?.class === 'auth');
-	if (auth) throw new InitialSyncError(`${SYSTEM_LABELS[target.system]} refused the credentials: ${auth.detail}. Fix the credential and run again: the run resumes where it stopped.`);
+	if (auth)
+		throw new InitialSyncError(
+			`${SYSTEM_LABELS[target.system]} refused the credentials: ${auth.detail}. Fix the credential and run again: the run resumes where it stopped.`,
+		);
 	if (results.length > 0 && results.every((result) => result.error?.class === 'transient')) {
-		throw new InitialSyncError(`${SYSTEM_LABELS[target.system]} is unavailable (every record of a page failed: ${results[0].detail}). Run again once it is back: the run resumes where it stopped.`);
+		throw new InitialSyncError(
+			`${SYSTEM_LABELS[target.system]} is unavailable (every record of a page failed: ${results[0].detail}). Run again once it is back: the run resumes where it stopped.`,
+		);
 	}
 }
 

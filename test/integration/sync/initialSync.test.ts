@@ -236,7 +236,10 @@ describe('initial sync', () => {
 	});
 
 	it('stops, resumable, when the target refuses the credentials or is down, instead of journaling every record as failed', async () => {
-		const refused = createConnector('dataverse', { environmentUrl: emulators.dataverse.url, transport: authenticated(createAxiosTransport(), async () => 'not-a-token') });
+		const refused = createConnector('dataverse', {
+			environmentUrl: emulators.dataverse.url,
+			transport: authenticated(createAxiosTransport(), async () => 'not-a-token'),
+		});
 		const failedBefore = (await store.counts(CUSTOMERS)).failed;
 		await expect(runInitialSync({ store, connectors: { fo, dataverse: refused }, maps: [entry(CUSTOMERS)], run: 'refused', pageSize: 20 })).rejects.toThrow(
 			/^Dataverse refused the credentials: .*401.*Fix the credential and run again/,
@@ -247,7 +250,11 @@ describe('initial sync', () => {
 		expect(activity.items[1]).toMatchObject({ detail: { run: 'refused', resumable: true } });
 		expect((await store.getMapState(CUSTOMERS))?.detail).toMatch(/^initial sync stopped: Dataverse refused the credentials/);
 
-		const quick = createConnector('dataverse', { environmentUrl: emulators.dataverse.url, transport: emulators.dataverse.transport, retry: { maxAttempts: 1 } });
+		const quick = createConnector('dataverse', {
+			environmentUrl: emulators.dataverse.url,
+			transport: emulators.dataverse.transport,
+			retry: { maxAttempts: 1 },
+		});
 		await emulators.dataverse.admin('POST', '/_emulator/faults', { outageForSec: 60 });
 		try {
 			await expect(runInitialSync({ store, connectors: { fo, dataverse: quick }, maps: [entry(CUSTOMERS)], run: 'outage', pageSize: 20 })).rejects.toThrow(
