@@ -9,6 +9,7 @@ import { listTemplates, stableUuid, templateFile, TEMPLATES_DIR } from '../../sc
 import { emulatorConnectors, initialCopy, type EmulatorConnectors } from '../../scripts/initialCopy';
 import { startN8n, type N8nInstance, type WorkflowJson } from '../support/n8n/instance';
 import { webhookNode } from '../support/n8n/nodes';
+import { eventually as eventuallyWithin } from '../support/eventually';
 
 /**
  * The data admin's side in a real n8n: the admin templates import; an alert rule set through the Dual-Write node
@@ -17,6 +18,8 @@ import { webhookNode } from '../support/n8n/nodes';
  * trip; resumed, the map catches up and the edits made during the outage arrive.
  */
 const MAP = 'customers-v3-accounts';
+/** The console's answers move with the trigger's 2 s turns: a minute is plenty, a failure says what was awaited. */
+const eventually = <T>(what: string, read: () => Promise<T>, accept: (value: T) => boolean) => eventuallyWithin(what, read, accept, 60_000, 500);
 const template = (file: string) => JSON.parse(readFileSync(path.join(TEMPLATES_DIR, file), 'utf8')) as WorkflowJson;
 
 /** Webhook -> one Dual-Write operation; n8n answers with the node's first item. */
@@ -44,16 +47,6 @@ function alertWorkflow(): WorkflowJson {
 	return { ...workflow, id: 'dwE2eAlertNoMail', name: 'e2e: alert on errors (no mail)', nodes };
 }
 
-async function eventually<T>(what: string, read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	let last: T = await read();
-	while (!accept(last)) {
-		if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms; last value ${JSON.stringify(last)}`);
-		await new Promise((resolve) => setTimeout(resolve, 500));
-		last = await read();
-	}
-	return last;
-}
 
 describe('real n8n: the admin console and alerts', () => {
 	let emulators: RunningEmulators;

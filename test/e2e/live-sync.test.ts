@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,10 +6,12 @@ import { USER_APP } from '../../emulators/common/directory';
 import { startEmulators, type RunningEmulators } from '../../emulators';
 import type { DataRecord } from '../../lib/connectors';
 import { defaultStateFile, openSqliteStateStore, type StateStore } from '../../lib/state';
-import { DEMO_CREDENTIALS, emulatorCredentials } from '../../scripts/emulatorCredentials';
-import { stableUuid, templateFile } from '../../scripts/generate-templates';
+import { emulatorCredentials } from '../../scripts/emulatorCredentials';
+import { stableUuid } from '../../scripts/generate-templates';
 import { emulatorConnectors, initialCopy, type EmulatorConnectors } from '../../scripts/initialCopy';
-import { startN8n, type N8nInstance, type WorkflowJson } from '../support/n8n/instance';
+import { eventually } from '../support/eventually';
+import { startN8n, type N8nInstance } from '../support/n8n/instance';
+import { liveTemplate, withFoEvents } from '../support/n8n/liveWorkflows';
 
 /**
  * Live sync in a real n8n, both directions, through the generated live templates of customers V3 <-> accounts
@@ -18,36 +20,7 @@ import { startN8n, type N8nInstance, type WorkflowJson } from '../support/n8n/in
  * the tests wait for the other side to show them.
  */
 const MAP = 'customers-v3-accounts';
-const TEMPLATES = path.resolve(__dirname, '..', '..', 'templates');
-const live = (direction: 'fo->dataverse' | 'dataverse->fo') =>
-	JSON.parse(readFileSync(path.join(TEMPLATES, templateFile(MAP, direction, 'live')), 'utf8')) as WorkflowJson;
 
-/**
- * The F&O -> Dataverse workflow also gets the F&O webhook trigger in journal mode: data events (deletes included)
- * reach the journal within a second, and the Dual-Write Trigger hands them over with its next batch.
- */
-const FO_EVENTS_WEBHOOK_ID = stableUuid('e2e', 'live-sync', 'fo-events');
-function withFoEvents(workflow: WorkflowJson): WorkflowJson {
-	const node = {
-		parameters: {
-			entity: { __rl: true, mode: 'name', value: 'CustomersV3' },
-			events: ['Create', 'Update', 'Delete'],
-			mode: 'journal',
-			journalMap: MAP,
-			registration: 'emulator',
-			format: 'dataEvent',
-			legalEntity: '',
-		},
-		id: stableUuid('e2e', 'live-sync', 'fo-events-node'),
-		name: 'F&O Events',
-		type: 'n8n-nodes-dual-write.dynamicsFoDualWriteTrigger',
-		typeVersion: 1,
-		position: [0, 300],
-		webhookId: FO_EVENTS_WEBHOOK_ID,
-		credentials: { [DEMO_CREDENTIALS.fo.type]: { ...DEMO_CREDENTIALS.fo.ref } },
-	};
-	return { ...workflow, nodes: [...workflow.nodes, node] };
-}
 
 /** Records what the F&O emulator delivers to it, for replaying a delivery late. */
 async function recorder(): Promise<{ url: string; bodies: string[]; close(): Promise<void> }> {
@@ -72,23 +45,13 @@ async function admin<T>(base: string, method: string, route: string, body?: unkn
 	return (text ? JSON.parse(text) : undefined) as T;
 }
 
-async function eventually<T>(what: string, read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 45_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	let last: T = await read();
-	while (!accept(last)) {
-		if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms; last value ${JSON.stringify(last)}`);
-		await new Promise((resolve) => setTimeout(resolve, 250));
-		last = await read();
-	}
-	return last;
-}
 
 describe('real n8n: live sync of customers V3 <-> accounts', () => {
 	let emulators: RunningEmulators;
 	let n8n: N8nInstance;
 	let people: EmulatorConnectors;
 	let store: StateStore;
-	const workflows = [withFoEvents(live('fo->dataverse')), live('dataverse->fo')];
+	const workflows = [withFoEvents(liveTemplate(MAP, 'fo->dataverse'), MAP, 'CustomersV3', 'live-sync'), liveTemplate(MAP, 'dataverse->fo')];
 	let FO_KEY: { dataAreaId: string; CustomerAccount: string };
 	let SECOND_KEY: { dataAreaId: string; CustomerAccount: string };
 
@@ -206,7 +169,7 @@ describe('real n8n: live sync of customers V3 <-> accounts', () => {
 
 	it('duplicated and out-of-order webhook deliveries are harmless', async () => {
 		const endpoints = (await admin<{ value: Array<{ url: string; headers: Record<string, string> }> }>(emulators.fo.url, 'GET', '/_emulator/events/endpoints')).value;
-		const ours = endpoints.find((endpoint) => endpoint.url.includes(FO_EVENTS_WEBHOOK_ID));
+		const ours = endpoints.find((endpoint) => endpoint.url.includes(stableUuid('e2e', 'live-sync', 'fo-events')));
 		expect(ours).toBeDefined();
 		// Every change now reaches n8n twice more (business-event format, same ControlNumber), and a copy reaches a
 		// recorder the test replays from.

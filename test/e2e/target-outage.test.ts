@@ -1,14 +1,15 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { USER_APP } from '../../emulators/common/directory';
 import { startEmulators, type RunningEmulators } from '../../emulators';
 import type { DataRecord } from '../../lib/connectors';
 import { defaultStateFile, openSqliteStateStore, type JournalEntry, type StateStore } from '../../lib/state';
-import { DEMO_CREDENTIALS, emulatorCredentials } from '../../scripts/emulatorCredentials';
-import { stableUuid, templateFile } from '../../scripts/generate-templates';
+import { emulatorCredentials } from '../../scripts/emulatorCredentials';
 import { emulatorConnectors, initialCopy, type EmulatorConnectors } from '../../scripts/initialCopy';
-import { startN8n, type N8nInstance, type WorkflowJson } from '../support/n8n/instance';
+import { eventually } from '../support/eventually';
+import { startN8n, type N8nInstance } from '../support/n8n/instance';
+import { liveTemplate, withFoEvents } from '../support/n8n/liveWorkflows';
 
 /**
  * The target of F&O -> Dataverse goes down for 60 s while live sync runs, and nothing is lost once it is back.
@@ -24,45 +25,10 @@ import { startN8n, type N8nInstance, type WorkflowJson } from '../support/n8n/in
 const MAP = 'customers-v3-accounts';
 const OUTAGE_MS = 60_000;
 const CONVERGE_WITHIN_MS = 120_000;
-const TEMPLATES = path.resolve(__dirname, '..', '..', 'templates');
-const live = (direction: 'fo->dataverse' | 'dataverse->fo') =>
-	JSON.parse(readFileSync(path.join(TEMPLATES, templateFile(MAP, direction, 'live')), 'utf8')) as WorkflowJson;
 
-/** As in live-sync.test.ts: F&O data events reach the journal through the F&O webhook trigger too. */
-function withFoEvents(workflow: WorkflowJson): WorkflowJson {
-	const node = {
-		parameters: {
-			entity: { __rl: true, mode: 'name', value: 'CustomersV3' },
-			events: ['Create', 'Update', 'Delete'],
-			mode: 'journal',
-			journalMap: MAP,
-			registration: 'emulator',
-			format: 'dataEvent',
-			legalEntity: '',
-		},
-		id: stableUuid('e2e', 'target-outage', 'fo-events-node'),
-		name: 'F&O Events',
-		type: 'n8n-nodes-dual-write.dynamicsFoDualWriteTrigger',
-		typeVersion: 1,
-		position: [0, 300],
-		webhookId: stableUuid('e2e', 'target-outage', 'fo-events'),
-		credentials: { [DEMO_CREDENTIALS.fo.type]: { ...DEMO_CREDENTIALS.fo.ref } },
-	};
-	return { ...workflow, nodes: [...workflow.nodes, node] };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function eventually<T>(what: string, read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 45_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	let last: T = await read();
-	while (!accept(last)) {
-		if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms; last value ${JSON.stringify(last)}`);
-		await sleep(500);
-		last = await read();
-	}
-	return last;
-}
 
 type Key = { dataAreaId: string; CustomerAccount: string };
 const id = (key: Key) => `${key.dataAreaId}/${key.CustomerAccount}`;
@@ -73,7 +39,7 @@ describe('real n8n: Dataverse down for 60 s during live sync of customers V3 <->
 	let people: EmulatorConnectors;
 	let store: StateStore;
 	let bringBack: (() => Promise<void>) | undefined;
-	const workflows = [withFoEvents(live('fo->dataverse')), live('dataverse->fo')];
+	const workflows = [withFoEvents(liveTemplate(MAP, 'fo->dataverse'), MAP, 'CustomersV3', 'target-outage'), liveTemplate(MAP, 'dataverse->fo')];
 	let customers: Key[];
 	let template: DataRecord;
 

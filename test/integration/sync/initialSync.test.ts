@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createConnector, type BatchWrite, type Connector } from '../../../lib/connectors';
 import { catalogMap, compileMap, type SyncDirection } from '../../../lib/maps';
 import { openSqliteStateStore, type StateStore } from '../../../lib/state';
-import { afterKey, initialSyncCheckpointName, readCheckpoint, runInitialSync, type InitialSyncMap } from '../../../lib/sync';
+import { afterKey, initialSyncCheckpointName, mapStep, readCheckpoint, runCycle, runInitialSync, writeLive, type EnvelopedItem, type InitialSyncMap } from '../../../lib/sync';
 import { CORE_MAPS } from '../../../scripts/initialCopy';
 import { createAxiosTransport } from '../../support/axios-transport';
 import { authenticated, startEmulators, type Emulators } from '../../support/emulators';
@@ -233,6 +233,50 @@ describe('initial sync', () => {
 		}
 		expect(rows.length).toBeGreaterThan(0);
 		expect(rows.every((row) => row > "usmf/' or 1 eq 1 or 'a' eq '" || !row.startsWith('usmf/'))).toBe(true);
+	});
+
+	it('live sync wins over the snapshot: a record live sync synced after the page was read keeps its newer values', async () => {
+		const [first] = (await fo.readPages('CustomersV3', { company: 'usmf', filter: "PartyType eq 'Organization'", select: ['CustomerAccount'], orderBy: [{ field: 'dataAreaId' }, { field: 'CustomerAccount' }], limit: 1 }).next()).value ?? [];
+		const key = { dataAreaId: 'usmf', CustomerAccount: String(first.CustomerAccount) };
+		const compiled = entry(CUSTOMERS).compiled;
+		await fo.update('CustomersV3', key, { SalesMemo: 'snapshot value' });
+		let raced = false;
+		// The moment the initial sync reads this record's target, live sync has just synced a newer F&O edit of it.
+		const racing = new Proxy(dv, {
+			get(target, property, receiver) {
+				if (property !== 'get') return Reflect.get(target, property, receiver) as unknown;
+				return async (...args: Parameters<Connector['get']>) => {
+					const [, wanted] = args;
+					if (!raced && wanted.accountnumber === key.CustomerAccount) {
+						raced = true;
+						await fo.update('CustomersV3', key, { SalesMemo: 'live value' });
+						await store.append([{ map: CUSTOMERS, direction: 'fo->dataverse', change: 'update', source: { entity: 'CustomersV3', key, eventId: 'race-1' } }]);
+						await runCycle({
+							store,
+							source: fo,
+							compiled,
+							direction: 'fo->dataverse',
+							batchSize: 10,
+							leaseMs: 60_000,
+							emit: async (items) => {
+								const mapped = items.map((item) => mapStep(compiled, 'fo->dataverse', item)).filter((step) => step.output === 'mapped');
+								await writeLive({ store, connector: dv, compiled }, mapped.map((step) => step.json as EnvelopedItem));
+								return { ok: true };
+							},
+						});
+					}
+					return await target.get(...args);
+				};
+			},
+		});
+		const report = await runInitialSync({ store, connectors: { fo, dataverse: racing }, maps: [entry(CUSTOMERS)], run: 'race', pageSize: 20 });
+		expect(raced).toBe(true);
+		expect(report.maps[0].stale).toBe(1);
+		const account = await dv.get('accounts', { accountnumber: key.CustomerAccount, 'msdyn_company.cdm_companycode': 'usmf' }, { select: ['description'] });
+		expect(account?.description).toBe('live value');
+		// The record is journaled again for live sync, which reads it fresh.
+		const refresh = (await store.list({ map: CUSTOMERS, key, status: ['pending'], limit: 10 })).items;
+		expect(refresh.map((item) => item.source.eventId)).toEqual([expect.stringMatching(/^refresh:/)]);
 	});
 
 	it('stops, resumable, when the target refuses the credentials or is down, instead of journaling every record as failed', async () => {
