@@ -343,7 +343,9 @@ export class N8nInstance {
 	async stop(): Promise<void> {
 		const child = this.child;
 		this.child = undefined;
-		if (child && child.exitCode === null && child.pid) {
+		// A child killed by a signal (kill(), a crash) has exitCode null and signalCode set: it is gone already, and
+		// its 'exit' event has fired, so waiting for it would never end.
+		if (child && child.exitCode === null && child.signalCode === null && child.pid) {
 			const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 			try {
 				process.kill(-child.pid, 'SIGTERM');
