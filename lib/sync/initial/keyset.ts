@@ -3,8 +3,8 @@
  * `$skip` or a nextLink it survives a crash, a restart of n8n and rows created or deleted meanwhile, and it costs
  * the server an index seek instead of re-counting skipped rows.
  */
-import type { EntityInfo } from '../../connectors';
-import { and, compare, eq, or, type Filter, type ODataValue } from '../../odata';
+import type { Connector, DataRecord, EntityInfo } from '../../connectors';
+import { and, compare, eq, or, type Expand, type Filter, type ODataValue } from '../../odata';
 import type { EnvelopeKey } from '../envelope';
 
 /** The `$orderby` that makes a source's pages follow its key (F&O: `dataAreaId` then the natural key). */
@@ -24,4 +24,35 @@ export function afterKey(entity: EntityInfo, after: EnvelopeKey): Filter {
 		and(...typed.slice(0, index).map((before) => eq(before.name, before.value, before.type)), compare(field.name, 'gt', field.value, field.type)),
 	);
 	return or(...branches);
+}
+
+/**
+ * The source table in pages of `pageSize` rows, each one request: `$orderby` the key, `$top` the page size, `$filter`
+ * after the previous page's last key. Memory holds one page whatever the server's own page size (F&O's is 10,000).
+ */
+export async function* keysetPages(
+	source: Connector,
+	entity: EntityInfo,
+	query: { select: string[]; expand: readonly Expand[] },
+	pageSize: number,
+	after?: EnvelopeKey,
+): AsyncGenerator<DataRecord[], void, undefined> {
+	let last = after;
+	for (;;) {
+		const page: DataRecord[] = [];
+		const rows = source.readPages(entity.name, {
+			select: query.select,
+			expand: query.expand,
+			orderBy: keyOrder(entity),
+			limit: pageSize,
+			pageSize,
+			...(last ? { filter: afterKey(entity, last).text } : {}),
+			...(source.system === 'fo' && entity.companySpecific ? { crossCompany: true } : {}),
+		});
+		for await (const part of rows) page.push(...part);
+		if (page.length === 0) return;
+		yield page;
+		if (page.length < pageSize) return;
+		last = source.keyOf(entity, page[page.length - 1]) as EnvelopeKey;
+	}
 }

@@ -6,7 +6,7 @@
  * counterpart, and live sync's newer values win over the snapshot's (`stale`). Memory holds two pages, whatever the
  * table's size. After each page the caller checkpoints the last key, so a re-run resumes after it.
  */
-import type { Connector, EntityInfo } from '../../connectors';
+import { DATAVERSE_MAX_BATCH_SIZE, FO_MAX_BATCH_SIZE, type Connector, type EntityInfo } from '../../connectors';
 import { hashRecord, MapError, type CompiledMap, type SyncDirection } from '../../maps';
 import { SYSTEM_LABELS } from '../../odata';
 import { canonicalKey, toJournalError, type JournalError, type NewChange, type StateStore } from '../../state';
@@ -15,7 +15,7 @@ import { mapStep } from '../mapStep';
 import { mapConcurrent } from '../live/concurrency';
 import { previewLive, writeLive, type LiveItemResult, type LivePreview } from '../live/liveWrite';
 import { ledgerQuery, sourceOf, targetOf } from '../live/sides';
-import { afterKey, keyOrder } from './keyset';
+import { keysetPages } from './keyset';
 import { countsOf, emptyCounts, InitialSyncError, type MapSyncCounts, type MapSyncReport, type SyncSample } from './report';
 
 export type InitialSyncStore = Pick<StateStore, 'getLedger' | 'recordSync' | 'recordWrite' | 'recordSeen' | 'append' | 'complete' | 'logActivity'>;
@@ -86,7 +86,7 @@ export async function syncMap(options: MapSyncOptions): Promise<MapSyncReport> {
 		const chunks: EnvelopedItem[][] = [];
 		const size = Math.max(1, options.batchSize ?? 200);
 		for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-		const ctx = { store: options.store, connector: options.target, compiled };
+		const ctx = { store: options.store, connector: options.target, compiled, batchSize: Math.min(size, maxBatchSize(options.target)) };
 		const decide = async (chunk: EnvelopedItem[]): Promise<LivePreview[]> =>
 			options.dryRun ? await previewLive(ctx, chunk) : (await writeLive(ctx, chunk)).map(toPreview);
 		const results = (await mapConcurrent(chunks, options.concurrency ?? 4, decide)).flat();
@@ -123,14 +123,7 @@ export async function syncMap(options: MapSyncOptions): Promise<MapSyncReport> {
 	};
 
 	const select = [...new Set([...query.select, ...entity.key])];
-	const pages = source.readPages(entity.name, {
-		select,
-		expand: query.expand,
-		orderBy: keyOrder(entity),
-		pageSize: options.pageSize ?? 1000,
-		...(options.after ? { filter: afterKey(entity, options.after).text } : {}),
-		...(source.system === 'fo' && entity.companySpecific ? { crossCompany: true } : {}),
-	});
+	const pages = keysetPages(source, entity, { select, expand: query.expand }, options.pageSize ?? 1000, options.after);
 	let readAt = new Date().toISOString();
 	let pending = pages.next();
 	for (;;) {
@@ -197,6 +190,11 @@ function stopWhenUnavailable(target: Connector, results: LivePreview[]): void {
 			`${SYSTEM_LABELS[target.system]} is unavailable (every record of a page failed: ${results[0].detail}). Run again once it is back: the run resumes where it stopped.`,
 		);
 	}
+}
+
+/** The largest `$batch` the target takes (F&O runs one as one long request on one AOS). */
+function maxBatchSize(target: Connector): number {
+	return target.system === 'fo' ? FO_MAX_BATCH_SIZE : DATAVERSE_MAX_BATCH_SIZE;
 }
 
 function toPreview(result: LiveItemResult): LivePreview {

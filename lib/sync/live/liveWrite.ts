@@ -16,7 +16,7 @@
 import type { BatchWrite, Connector, DataRecord, EntityInfo, RecordKey, WriteResult } from '../../connectors';
 import { hashRecord, MapError, type CompiledMap } from '../../maps';
 import type { Expand, SystemName } from '../../odata';
-import { classifyError, toJournalError, type ChangeOutcome, type JournalError, type StateStore } from '../../state';
+import { classifyError, toJournalError, type ChangeOutcome, type JournalError, type LedgerMark, type LedgerSync, type NewChange, type StateStore } from '../../state';
 import { mergeThreeWay, type FieldConflict } from '../conflict';
 import { DUAL_WRITE_ORIGIN_TAG } from '../echo';
 import type { EnvelopedItem, EnvelopeKey } from '../envelope';
@@ -278,32 +278,37 @@ function describeWrite(plan: Plan): string {
 	return plan.conflicts.length > 0 ? `${base}; conflicts: ${conflictText(plan.conflicts)}` : base;
 }
 
-/** Ledger, journal, activity and convergence changes for every item, after the batch. */
+/**
+ * Ledger, journal, activity and convergence changes for every item, after the batch: each kind in one store call
+ * (one transaction), since a transaction per record costs a disk sync each and blocks the event loop meanwhile.
+ */
 async function record(ctx: LiveWriteContext, plans: Plan[]): Promise<void> {
 	const { compiled, store } = ctx;
 	const outcomes = new Map<string, ChangeOutcome[]>();
+	const syncs: LedgerSync[] = [];
+	const written: LedgerMark[] = [];
+	const seen: LedgerMark[] = [];
+	const appended: NewChange[] = [];
 	for (const plan of plans) {
 		const envelope = plan.item.dualWrite;
 		const done = plan.done as LiveItemResult;
 		const source = envelope.source.system;
 		const target = envelope.target.system;
 		if (plan.refresh) {
-			await store.append([
-				{
-					map: compiled.id,
-					direction: envelope.direction,
-					change: envelope.change,
-					source: { entity: envelope.source.entity, key: envelope.source.key, eventId: `refresh:${envelope.journal?.id ?? envelope.source.eventId ?? ''}:${Date.now()}` },
-					detail: 'the previous read was older than our last write to this record',
-				},
-			]);
+			appended.push({
+				map: compiled.id,
+				direction: envelope.direction,
+				change: envelope.change,
+				source: { entity: envelope.source.entity, key: envelope.source.key, eventId: `refresh:${envelope.journal?.id ?? envelope.source.eventId ?? ''}:${Date.now()}` },
+				detail: 'the previous read was older than our last write to this record',
+			});
 		} else if (done.status !== 'failed') {
 			if (envelope.change === 'delete') {
-				await store.recordWrite({ map: compiled.id, side: target, key: envelope.target.key, hash: DELETED_HASH });
-				await store.recordSeen({ map: compiled.id, side: source, key: envelope.source.key, hash: DELETED_HASH });
+				written.push({ map: compiled.id, side: target, key: envelope.target.key, hash: DELETED_HASH });
+				seen.push({ map: compiled.id, side: source, key: envelope.source.key, hash: DELETED_HASH });
 			} else {
 				const ledgerKey = plan.ledgerKey ?? createdKey(plan, done.result);
-				await store.recordSync({
+				syncs.push({
 					map: compiled.id,
 					source: { side: source, key: envelope.source.key, hash: envelope.source.hash ?? '' },
 					target: { side: target, key: ledgerKey, hash: writtenHash(plan) },
@@ -314,15 +319,13 @@ async function record(ctx: LiveWriteContext, plans: Plan[]): Promise<void> {
 					...(envelope.source.readAt !== undefined && !Number.isNaN(Date.parse(envelope.source.readAt)) ? { sourceBasedOn: Date.parse(envelope.source.readAt) } : {}),
 				});
 				if (plan.sourceBehind.length > 0) {
-					await store.append([
-						{
-							map: compiled.id,
-							direction: directionTo(source),
-							change: 'update',
-							source: { entity: envelope.target.entity, key: ledgerKey, eventId: `converge:${envelope.journal?.id ?? envelope.source.eventId ?? ''}:${Date.now()}` },
-							detail: `the ${target} values won ${plan.sourceBehind.join(', ')}: the ${source} record is updated to match`,
-						},
-					]);
+					appended.push({
+						map: compiled.id,
+						direction: directionTo(source),
+						change: 'update',
+						source: { entity: envelope.target.entity, key: ledgerKey, eventId: `converge:${envelope.journal?.id ?? envelope.source.eventId ?? ''}:${Date.now()}` },
+						detail: `the ${target} values won ${plan.sourceBehind.join(', ')}: the ${source} record is updated to match`,
+					});
 				}
 			}
 			if (done.conflicts.length > 0) {
@@ -342,6 +345,11 @@ async function record(ctx: LiveWriteContext, plans: Plan[]): Promise<void> {
 		else if (done.status === 'skipped') list.push({ id: ref.id, status: 'skipped', decision: done.decision ?? 'no-change', detail: done.detail });
 		else list.push({ id: ref.id, status: 'failed', error: done.error as JournalError });
 	}
+	// The ledger first: a convergence change or a completed journal entry must find the agreement it follows.
+	if (syncs.length > 0) await store.recordSync(syncs);
+	if (written.length > 0) await store.recordWrite(written);
+	if (seen.length > 0) await store.recordSeen(seen);
+	if (appended.length > 0) await store.append(appended);
 	for (const [lease, list] of outcomes) await store.complete(lease, list);
 }
 

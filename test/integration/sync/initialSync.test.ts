@@ -44,13 +44,13 @@ function counting(connector: Connector): { connector: Connector; writes: BatchWr
 	};
 }
 
-/** A source that dies after `pages` pages, as a crashed n8n would stop reading. */
+/** A source that dies after `pages` pages (counted over all its reads), as a crashed n8n would stop reading. */
 function crashingAfter(connector: Connector, pages: number): Connector {
+	let read = 0;
 	return new Proxy(connector, {
 		get(target, property, receiver) {
 			if (property !== 'readPages') return Reflect.get(target, property, receiver) as unknown;
 			return async function* (...args: Parameters<Connector['readPages']>) {
-				let read = 0;
 				for await (const page of target.readPages(...args)) {
 					if (read++ === pages) throw new Error('simulated crash');
 					yield page;
@@ -134,7 +134,26 @@ describe('initial sync', () => {
 
 	it('runs the core maps in dependency order: creates what is missing, and a second run writes nothing', async () => {
 		const target = counting(dv);
-		const first = await runInitialSync({ store, connectors: { fo, dataverse: target.connector }, maps: core(), pageSize: 50 });
+		const pageSizes: number[] = [];
+		let requests = 0;
+		const paged = new Proxy(fo, {
+			get(source, property, receiver) {
+				if (property !== 'readPages') return Reflect.get(source, property, receiver) as unknown;
+				return async function* (...args: Parameters<Connector['readPages']>) {
+					requests++;
+					expect(args[1]?.limit).toBe(50);
+					for await (const page of source.readPages(...args)) {
+						pageSizes.push(page.length);
+						yield page;
+					}
+				};
+			},
+		});
+		const first = await runInitialSync({ store, connectors: { fo: paged, dataverse: target.connector }, maps: core(), pageSize: 50 });
+		// Keyset pages of the page size, one request each, whatever the server's own paging (the F&O emulator's is larger).
+		expect(Math.max(...pageSizes)).toBe(50);
+		expect(requests).toBeGreaterThanOrEqual(pageSizes.length);
+		expect(pageSizes.reduce((sum, size) => sum + size, 0)).toBe(first.totals.read);
 		expect(first.totals.failed).toBe(0);
 		const customers = first.maps.find((map) => map.map === CUSTOMERS);
 		expect(customers?.created).toBe(await foOrganisations());
