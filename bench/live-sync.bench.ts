@@ -23,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { INTEGRATION_APP, TENANT_ID, USER_APP } from '../emulators/common/directory';
 import type { RunningEmulators } from '../emulators';
 import { defaultStateFile, openSqliteStateStore, type JournalEntry, type StateStore } from '../lib/state';
+import { failureSamples } from '../lib/sync';
 import { emulatorCredentials } from '../scripts/emulatorCredentials';
 import { templateFile } from '../scripts/generate-templates';
 import { emulatorConnectors, initialCopy } from '../scripts/initialCopy';
@@ -612,7 +613,7 @@ async function main(): Promise<void> {
 	try {
 		const copyStarted = performance.now();
 		const reports = await initialCopy(emulators, userFolder);
-		const failed = [...reports.values()].flatMap((report) => report.failed);
+		const failed = [...reports.values()].flatMap(failureSamples);
 		if (failed.length > 0) throw new Error(`initial copy failed for ${failed.length} record(s): ${JSON.stringify(failed.slice(0, 3))}`);
 		const keys: FoKey[] = [];
 		for await (const page of people.fo.readPages('CustomersV3', { crossCompany: true, filter: "PartyType eq 'Organization'", select: ['dataAreaId', 'CustomerAccount'] })) {

@@ -77,9 +77,9 @@ async function main(): Promise<void> {
 	});
 	const userFolder = path.join(REPO, '.demo', 'n8n');
 	rmSync(userFolder, { recursive: true, force: true });
-	console.log('Initial copy of the core maps, F&O -> Dataverse ...');
+	console.log('Initial sync of the core maps, F&O -> Dataverse ...');
 	const copied = await initialCopy(emulators, userFolder);
-	const copyLines = [...copied].map(([id, r]) => `    ${id.padEnd(56)} read ${r.read}, written ${r.written}, unchanged ${r.unchanged}, failed ${r.failed.length}`);
+	const copyLines = [...copied].map(([id, r]) => `    ${id.padEnd(56)} read ${r.read}, created ${r.created}, updated ${r.updated}, unchanged ${r.unchanged}, failed ${r.failed}`);
 	const workflows = templateWorkflows();
 	const active = coreLiveWorkflowIds();
 	console.log(`Starting n8n: installs the package, imports ${workflows.length} workflows, activates ${active.length} (a minute or two) ...`);
@@ -104,7 +104,7 @@ n8n-nodes-dual-write demo is running.
   Token endpoint      ${emulators.token.tokenUrl}
 
   Credentials in n8n: "F&O (emulator)" and "Dataverse (emulator)" (already configured).
-  Initial copy (F&O -> Dataverse, ledger recorded):
+  Initial sync (F&O -> Dataverse, ledger recorded):
 ${copyLines.join('\n')}
   Workflows: ${workflows.length} templates imported; ${active.length} live workflows active ("Dual-Write live: ...",
     the core maps in both directions: Dual-Write Trigger -> Dual-Write Map -> Upsert). The "Dual-Write initial copy: ..."

@@ -1,14 +1,14 @@
 /**
- * The demo's and the end-to-end tests' initial copy: maps run F&O -> Dataverse in dependency order with lib/'s
- * simple copy (`copyMap`), recording the ledger in the state file the n8n instance will use, so that live sync
- * afterwards knows every record's counterpart. The control plane's resumable initial sync replaces this later.
+ * The demo's and the end-to-end tests' initial copy, before n8n starts: lib/'s initial sync F&O -> Dataverse in
+ * dependency order, recording the ledger in the state file the n8n instance will use, so that live sync afterwards
+ * knows every record's counterpart.
  */
 import { INTEGRATION_APP, type AppRegistration } from '../emulators/common/directory';
 import type { RunningEmulators } from '../emulators';
 import { createConnector, type Connector } from '../lib/connectors';
-import { CORE_MAPS, catalogMap, compileMap, dependencyOrder, loadCatalog } from '../lib/maps';
+import { CORE_MAPS, catalogMap, compileMap } from '../lib/maps';
 import { defaultStateFile, openSqliteStateStore } from '../lib/state';
-import { copyMap, type CopyReport } from '../lib/sync';
+import { runInitialSync, type MapSyncReport } from '../lib/sync';
 import { createAxiosTransport } from '../test/support/axios-transport';
 import { authenticated, bearerTokens } from '../test/support/emulators';
 
@@ -32,20 +32,23 @@ export function emulatorConnectors(emulators: RunningEmulators, app: AppRegistra
 	};
 }
 
-/** Copies `maps` F&O -> Dataverse in dependency order into the state file of the n8n user folder `n8nUserFolder`. */
-export async function initialCopy(emulators: RunningEmulators, n8nUserFolder: string, maps: readonly string[] = CORE_MAPS): Promise<Map<string, CopyReport>> {
+/**
+ * The initial sync of `maps` F&O -> Dataverse (lib's engine, as the Dual-Write node runs it), in dependency order,
+ * into the state file of the n8n user folder `n8nUserFolder`: one report per map.
+ */
+export async function initialCopy(emulators: RunningEmulators, n8nUserFolder: string, maps: readonly string[] = CORE_MAPS): Promise<Map<string, MapSyncReport>> {
 	const connectors = emulatorConnectors(emulators);
 	const store = await openSqliteStateStore({ file: defaultStateFile(n8nUserFolder) });
-	const reports = new Map<string, CopyReport>();
 	try {
-		for (const id of dependencyOrder(loadCatalog().filter((map) => maps.includes(map.id))).order) {
+		const entries = maps.map((id) => {
 			const definition = catalogMap(id);
 			if (!definition) throw new Error(`No map ${id} in the catalog`);
-			reports.set(id, await copyMap({ store, source: connectors.fo, target: connectors.dataverse, compiled: compileMap(definition), direction: 'fo->dataverse' }));
-		}
+			return { compiled: compileMap(definition), direction: 'fo->dataverse' as const };
+		});
+		const report = await runInitialSync({ store, connectors: { fo: connectors.fo, dataverse: connectors.dataverse }, maps: entries, run: 'setup' });
+		return new Map(report.maps.map((map) => [map.map, map]));
 	} finally {
 		await store.close();
 		connectors.close();
 	}
-	return reports;
 }

@@ -64,5 +64,10 @@ export function countsOf(report: MapSyncCounts): MapSyncCounts {
 	return counts;
 }
 
+/** The failures a report lists (at most 50 per map; `failed` has the count). */
+export function failureSamples(report: MapSyncReport): SyncSample[] {
+	return report.samples.filter((sample) => sample.outcome === 'failed' || sample.outcome === 'invalid');
+}
+
 /** A run that cannot go on (a checkpoint of other maps, the target refusing the credentials or down): the message says what to do. */
 export class InitialSyncError extends Error {}

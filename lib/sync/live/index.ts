@@ -5,5 +5,4 @@ export * from './liveWrite';
 export * from './mapRegistry';
 export * from './batchEnd';
 export * from './cycle';
-export * from './initialCopy';
 export * from './webhookJournal';

@@ -11,7 +11,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { createConnector, type Connector } from '../../../lib/connectors';
 import { catalogMap, compileMap, type CompiledMap } from '../../../lib/maps';
 import type { StateStore } from '../../../lib/state';
-import { copyMap, evaluateRules, followTrips, mapStep, nextTrips, runCycle, writeLive, type EnvelopedItem } from '../../../lib/sync';
+import { evaluateRules, failureSamples, syncMap, followTrips, mapStep, nextTrips, runCycle, writeLive, type EnvelopedItem } from '../../../lib/sync';
 import { DualWrite } from '../../../nodes/DualWrite/DualWrite.node';
 import { pollingCapture } from '../../../nodes/DualWriteTrigger/capture';
 import { sharedStateStore } from '../../../nodes/shared/state';
@@ -98,11 +98,11 @@ beforeAll(async () => {
 	process.env.DUAL_WRITE_STATE_FILE = path.join(dir, 'state.sqlite');
 	store = await sharedStateStore();
 	for (const id of PREREQUISITES) {
-		const report = await copyMap({ store, source: fo, target: dv, compiled: compile(id), direction: 'fo->dataverse' });
-		expect({ id, failed: report.failed }).toEqual({ id, failed: [] });
+		const report = await syncMap({ store, source: fo, target: dv, compiled: compile(id), direction: 'fo->dataverse', runId: 'test' });
+		expect({ id, failed: failureSamples(report) }).toEqual({ id, failed: [] });
 	}
 	compiled = compile(MAP);
-	expect((await copyMap({ store, source: fo, target: dv, compiled, direction: 'fo->dataverse' })).failed).toEqual([]);
+	expect(failureSamples(await syncMap({ store, source: fo, target: dv, compiled, direction: 'fo->dataverse', runId: 'test' }))).toEqual([]);
 	const organisations: Array<Record<string, unknown>> = [];
 	for await (const page of fo.readPages('CustomersV3', { company: 'usmf', filter: "PartyType eq 'Organization'", select: ['CustomerAccount'] })) organisations.push(...page);
 	keys = organisations.map((r) => ({ dataAreaId: 'usmf', CustomerAccount: String(r.CustomerAccount) }));
