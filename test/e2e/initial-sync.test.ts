@@ -26,7 +26,7 @@ import { startN8n, type N8nInstance, type WorkflowJson } from '../support/n8n/in
  * (`TableStore.log`, one entry per create, update and delete, taken back when a change set rolls back), so its
  * length is the number of writes that reached the table; no emulator change was needed for the count.
  *
- * Run time: ~12 min at the default size on a busy 2-core machine, where n8n wrote 90-110 records/s; with
+ * Run time: 7-14 min at the default size on a busy 2-core machine, where n8n wrote 90-150 records/s; with
  * DW_INITIAL_SYNC_PER_COMPANY=3000 (6,254 organisations) ~3 min.
  *
  * The two worlds share one n8n and one state file (two credentials each). Their customer keys overlap (US-000001 is
