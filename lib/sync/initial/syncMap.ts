@@ -82,7 +82,14 @@ export async function syncMap(options: MapSyncOptions): Promise<MapSyncReport> {
 		sample({ key, outcome, detail: error.message });
 		if (!options.dryRun) failures.push(failedChange(options, entity, key, error, record));
 	};
-	const settle = async (items: EnvelopedItem[], final: boolean) => {
+	/**
+	 * `page`: a page's records; failures that may clear once other records are written are handed back. `retry`: those,
+	 * once the page is written (a parent in another write call of the page); what still fails is journaled now, before
+	 * the checkpoint passes it, so that a crash cannot lose it, and tried once more at the end of the map. `final`:
+	 * that last try; what fails is counted as failed (its journal entry is already there).
+	 */
+	const settle = async (items: EnvelopedItem[], stage: 'page' | 'retry' | 'final'): Promise<EnvelopedItem[]> => {
+		const held: EnvelopedItem[] = [];
 		const chunks: EnvelopedItem[][] = [];
 		const size = Math.max(1, options.batchSize ?? 200);
 		for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
@@ -99,8 +106,11 @@ export async function syncMap(options: MapSyncOptions): Promise<MapSyncReport> {
 					class: 'unknown' as const,
 					message: preview.detail,
 				};
-				if (!final && RETRY_LATER.has(error.class) && later.length < MAX_RETRY_LATER) later.push(item);
-				else fail(key, error, sourceRecord(item), 'failed');
+				if (stage === 'page' && RETRY_LATER.has(error.class)) held.push(item);
+				else if (stage === 'retry' && RETRY_LATER.has(error.class) && later.length < MAX_RETRY_LATER) {
+					later.push(item);
+					if (!options.dryRun) failures.push(failedChange(options, entity, key, error, sourceRecord(item)));
+				} else fail(key, error, sourceRecord(item), 'failed');
 				return;
 			}
 			if (preview.conflicts.length > 0) report.conflicts++;
@@ -117,6 +127,7 @@ export async function syncMap(options: MapSyncOptions): Promise<MapSyncReport> {
 					...(preview.conflicts.length > 0 ? { conflicts: preview.conflicts } : {}),
 				});
 		});
+		return held;
 	};
 	const flushFailures = async () => {
 		if (failures.length > 0) await options.store.append(failures.splice(0));
@@ -163,12 +174,14 @@ export async function syncMap(options: MapSyncOptions): Promise<MapSyncReport> {
 				fail(key, toJournalError(error, error instanceof MapError ? 'validation' : 'unknown'), record, 'invalid');
 			}
 		}
-		if (items.length > 0) await settle(items, false);
+		const held = items.length > 0 ? await settle(items, 'page') : [];
+		if (held.length > 0) await settle(held, 'retry');
+		// Journaled before the checkpoint moves past them: a crash after it must not lose a failure.
 		await flushFailures();
 		const last = page.value[page.value.length - 1];
 		if (last !== undefined && options.onPage) await options.onPage(source.keyOf(entity, last) as EnvelopeKey, countsOf(report));
 	}
-	if (later.length > 0) await settle(later.splice(0), true);
+	if (later.length > 0) await settle(later.splice(0), 'final');
 	await flushFailures();
 	report.durationMs = Date.now() - started;
 	return report;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createConnector, type BatchWrite, type Connector } from '../../../lib/connectors';
 import { catalogMap, compileMap, type SyncDirection } from '../../../lib/maps';
 import { openSqliteStateStore, type StateStore } from '../../../lib/state';
-import { afterKey, initialSyncCheckpointName, mapStep, readCheckpoint, runCycle, runInitialSync, writeLive, type EnvelopedItem, type InitialSyncMap } from '../../../lib/sync';
+import { afterKey, initialSyncCheckpointName, mapStep, readCheckpoint, runCycle, runInitialSync, syncMap, writeLive, type EnvelopedItem, type InitialSyncMap } from '../../../lib/sync';
 import { CORE_MAPS } from '../../../scripts/initialCopy';
 import { createAxiosTransport } from '../../support/axios-transport';
 import { authenticated, startEmulators, type Emulators } from '../../support/emulators';
@@ -224,6 +224,40 @@ describe('initial sync', () => {
 		for (let i = 0; i < 45; i++) expect(accounts.get(`usmf/RESUME-${String(i).padStart(3, '0')}`)).toBe(1);
 		// Finished: the same run name starts afresh next time.
 		expect((await readCheckpoint(store, initialSyncCheckpointName('crash')))?.finishedAt).toEqual(expect.any(Number));
+	});
+
+	it('a record waiting for a parent on a later page is journaled before the checkpoint passes it: a crash cannot lose it', async () => {
+		const create = (account: string, invoice?: string) =>
+			fo.create('CustomersV3', {
+				dataAreaId: 'usmf',
+				CustomerAccount: account,
+				OrganizationName: `Invoice ${account}`,
+				PartyType: 'Organization',
+				CustomerGroupId: '10',
+				SalesCurrencyCode: 'USD',
+				...(invoice ? { InvoiceAccount: invoice } : {}),
+			});
+		// In key order the child comes first, its invoice account (the parent) on the next page.
+		await create('ZZB-PARENT');
+		await create('ZZA-CHILD', 'ZZB-PARENT');
+		const compiled = entry(CUSTOMERS).compiled;
+		const start = { dataAreaId: 'usmf', CustomerAccount: 'ZZ' };
+		const child = { dataAreaId: 'usmf', CustomerAccount: 'ZZA-CHILD' };
+		const options = { store, target: dv, compiled, direction: 'fo->dataverse' as const, runId: 'parent-later', pageSize: 1 };
+		await expect(syncMap({ ...options, source: crashingAfter(fo, 1), after: start })).rejects.toThrow('simulated crash');
+		const journaled = (await store.list({ map: CUSTOMERS, key: child, status: ['pending'], limit: 10 })).items;
+		expect(journaled).toEqual([expect.objectContaining({ error: expect.objectContaining({ class: 'missing-reference' }), source: expect.objectContaining({ eventId: expect.stringMatching(/^initial-sync:parent-later:/) }) })]);
+		// The resumed run writes the parent; the child is live sync's (the pending change above), not lost.
+		const resumed = await syncMap({ ...options, source: fo, after: child });
+		expect(resumed.created).toBe(1);
+
+		// Without a crash, the end of the map writes the child once its parent is there.
+		await create('ZZD-PARENT');
+		await create('ZZC-CHILD', 'ZZD-PARENT');
+		const whole = await syncMap({ ...options, runId: 'parent-later-2', source: fo, after: { dataAreaId: 'usmf', CustomerAccount: 'ZZC' } });
+		expect({ created: whole.created, failed: whole.failed }).toEqual({ created: 2, failed: 0 });
+		const account = await dv.get('accounts', { accountnumber: 'ZZC-CHILD', 'msdyn_company.cdm_companycode': 'usmf' }, { select: ['name'], expand: [{ navigation: 'msdyn_billingaccount', select: ['accountnumber'] }] });
+		expect(account?.msdyn_billingaccount).toMatchObject({ accountnumber: 'ZZD-PARENT' });
 	});
 
 	it('an unfinished run is not resumed with other maps: the error says how to go on', async () => {
