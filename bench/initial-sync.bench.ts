@@ -22,7 +22,7 @@
  * profile of n8n (NODE_OPTIONS) into its user folder, kept with `--keep`. Benches never assert on times.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +36,7 @@ import type { MapSyncReport } from '../lib/sync';
 import { emulatorCredentials, DEMO_CREDENTIALS } from '../scripts/emulatorCredentials';
 import { initialCopy } from '../scripts/initialCopy';
 import { startN8n, type N8nInstance, type WorkflowJson } from '../test/support/n8n/instance';
+import { checkDist, machine } from './support/machine';
 import { request, startEmulatorProcess, type EmulatorProcess } from './support/emulatorProcess';
 import type { BaselineOptions, BaselineResult } from './support/initialSyncBaseline';
 import type { EngineOptions } from './support/initialSyncEngine';
@@ -524,16 +525,7 @@ async function createdSoFar(store: StateStore): Promise<number> {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function machine(): string {
-	return `${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 1024 ** 3)} GB, /proc/loadavg ${loadavg()}`;
-}
 
-function checkDist(): void {
-	const root = path.resolve(__dirname, '..');
-	const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } };
-	const missing = [...pkg.n8n.nodes, ...pkg.n8n.credentials].filter((file) => !existsSync(path.join(root, file)));
-	if (missing.length > 0) throw new Error(`dist/ lacks ${missing.join(', ')}: run \`npm run build\` first`);
-}
 
 async function main(): Promise<void> {
 	if (VARIANTS.includes('n8n')) checkDist();

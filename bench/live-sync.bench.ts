@@ -16,7 +16,7 @@
  * Needs the cached n8n (`DW_N8N_DIR`, else scripts/ensure-n8n.sh installs it) and a built dist/. Emulators run in
  * a child process of their own. Benches never assert on times; lost changes, rewrites and ping-pong are reported.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,6 +30,7 @@ import { emulatorConnectors, initialCopy } from '../scripts/initialCopy';
 import { bearerTokens } from '../test/support/emulators';
 import { ensureN8n, N8nInstance, startN8n, type WorkflowJson } from '../test/support/n8n/instance';
 import { webhookNode } from '../test/support/n8n/nodes';
+import { checkDist, machine } from './support/machine';
 import { request, startEmulatorProcess, type EmulatorProcess } from './support/emulatorProcess';
 
 const argText = (name: string, fallback: string) => {
@@ -576,18 +577,7 @@ async function idlePolling(emu: EmulatorProcess, observer: TargetObserver, secon
 	return `idle n8n requests: F&O ${fmt((after.fo - before.fo) / seconds, 1)}/s, Dataverse ${fmt(dv / seconds, 1)}/s`;
 }
 
-function machine(): string {
-	const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-	return `${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 1024 ** 3)} GB, load average ${load}`;
-}
 
-/** n8n installs the packed dist/: every node and credential the package declares must be built. */
-function checkDist(): void {
-	const root = path.resolve(__dirname, '..');
-	const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } };
-	const missing = [...pkg.n8n.nodes, ...pkg.n8n.credentials].filter((file) => !existsSync(path.join(root, file)));
-	if (missing.length > 0) throw new Error(`dist/ lacks ${missing.join(', ')}: run \`npm run build\` first`);
-}
 
 async function main(): Promise<void> {
 	checkDist();

@@ -4,7 +4,7 @@ import { startEmulators, type RunningEmulators } from '../../emulators';
 import { COMPANIES, generateCustomers } from '../../emulators/common/world';
 import { catalogMap, dependencyOrder, type MapDefinition } from '../../lib/maps';
 import { defaultStateFile, openSqliteStateStore, type StateStore } from '../../lib/state';
-import { initialSyncCheckpointName, readCheckpoint, type InitialSyncCheckpoint } from '../../lib/sync';
+import { initialSyncCheckpointName, readCheckpoint, type InitialSyncCheckpoint, type MapSyncReport } from '../../lib/sync';
 import { DEMO_CREDENTIALS, emulatorCredential, emulatorCredentials } from '../../scripts/emulatorCredentials';
 import { stableUuid, TEMPLATES_DIR } from '../../scripts/generate-templates';
 import { startN8n, type N8nInstance, type WorkflowJson } from '../support/n8n/instance';
@@ -52,22 +52,8 @@ const WEBHOOK = { reportOnly: 'dw-initial-report', template: 'dw-initial-templat
 const BIG_CREDENTIALS = { fo: { id: 'dwE2eBigFoCred', name: 'F&O (large world)' }, dataverse: { id: 'dwE2eBigDvCred', name: 'Dataverse (large world)' } };
 
 type Json = Record<string, unknown>;
-interface MapItem extends Json {
-	map: string;
-	run: string;
-	resumed: boolean;
-	dryRun: boolean;
-	read: number;
-	created: number;
-	updated: number;
-	unchanged: number;
-	conflicts: number;
-	filtered: number;
-	stale: number;
-	failed: number;
-	samples: Array<{ key: Json; outcome: string; detail: string; fields?: string[] }>;
-	resumedAfter?: Json;
-}
+/** One item of Initial Sync > Run: the map's report and the run's fields (nodes/DualWrite/actions/initialSync/run.operation.ts). */
+type MapItem = MapSyncReport & { run: string; resumed: boolean; cycles: string[][] };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const template = JSON.parse(readFileSync(path.join(TEMPLATES_DIR, 'admin/initial-sync-core-maps.json'), 'utf8')) as WorkflowJson;
