@@ -107,8 +107,9 @@ n8n-nodes-dual-write demo is running.
   Initial sync (F&O -> Dataverse, ledger recorded):
 ${copyLines.join('\n')}
   Workflows: ${workflows.length} templates imported; ${active.length} live workflows active ("Dual-Write live: ...",
-    the core maps in both directions: Dual-Write Trigger -> Dual-Write Map -> Upsert). The "Dual-Write initial copy: ..."
-    workflows (Manual Trigger -> Get Many -> Map -> Upsert) copy a whole table on demand.
+    the core maps in both directions: Dual-Write Trigger -> Dual-Write Map -> Upsert). "Dual-Write: initial sync (core
+    maps)" runs the resumable initial sync with a dry run first; the "Dual-Write initial copy: ..." workflows (Manual
+    Trigger -> Get Many -> Map -> Upsert) copy one table on demand.
   Live sync just now:
     ${shown.join('\n    ')}
   Try it: edit a customer in either emulator (PATCH .../data/CustomersV3(dataAreaId='usmf',CustomerAccount='...') or
