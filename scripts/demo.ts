@@ -79,7 +79,7 @@ async function main(): Promise<void> {
 	rmSync(userFolder, { recursive: true, force: true });
 	console.log('Initial sync of the core maps, F&O -> Dataverse ...');
 	const copied = await initialCopy(emulators, userFolder);
-	const copyLines = [...copied].map(([id, r]) => `    ${id.padEnd(56)} read ${r.read}, created ${r.created}, updated ${r.updated}, unchanged ${r.unchanged}, failed ${r.failed}`);
+	const copyLines = [...copied].map(([id, r]) => `    ${id.padEnd(56)} read ${r.read}, created ${r.created}, updated ${r.updated}, unchanged ${r.unchanged}, filtered out ${r.filtered}, failed ${r.failed}`);
 	const workflows = templateWorkflows();
 	const active = coreLiveWorkflowIds();
 	console.log(`Starting n8n: installs the package, imports ${workflows.length} workflows, activates ${active.length} (a minute or two) ...`);
