@@ -27,9 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import { INTEGRATION_APP, TENANT_ID, USER_APP } from '../emulators/common/directory';
 import { COMPANIES, generateCustomers } from '../emulators/common/world';
-import type { RunningEmulators } from '../emulators';
 import { CORE_MAPS } from '../lib/maps';
 import { defaultStateFile, openSqliteStateStore, type StateStore } from '../lib/state';
 import type { MapSyncReport } from '../lib/sync';
@@ -37,7 +35,7 @@ import { emulatorCredentials, DEMO_CREDENTIALS } from '../scripts/emulatorCreden
 import { initialCopy } from '../scripts/initialCopy';
 import { startN8n, type N8nInstance, type WorkflowJson } from '../test/support/n8n/instance';
 import { checkDist, machine } from './support/machine';
-import { request, startEmulatorProcess, type EmulatorProcess } from './support/emulatorProcess';
+import { emulatorsOf, request, startEmulatorProcess, type EmulatorProcess } from './support/emulatorProcess';
 import type { BaselineOptions, BaselineResult } from './support/initialSyncBaseline';
 import type { EngineOptions } from './support/initialSyncEngine';
 
@@ -128,18 +126,6 @@ function customersPerCompanyFor(wanted: number): { perCompany: number; organisat
 	return { perCompany, organisations, customers: perCompany * COMPANIES.length };
 }
 
-/** What initialCopy and the credentials read of a RunningEmulators: URLs and the app registrations. */
-function emulatorsOf(emu: EmulatorProcess): RunningEmulators {
-	const tokenOrigin = new URL(emu.tokenUrl).origin;
-	return {
-		token: { url: tokenOrigin, tokenUrl: emu.tokenUrl, tokenUrlV1: `${tokenOrigin}/${TENANT_ID}/oauth2/token` },
-		fo: { url: emu.fo },
-		dataverse: { url: emu.dataverse },
-		tenantId: TENANT_ID,
-		integrationApp: { clientId: INTEGRATION_APP.clientId, clientSecret: INTEGRATION_APP.clientSecret },
-		userApp: { clientId: USER_APP.clientId, clientSecret: USER_APP.clientSecret },
-	} as unknown as RunningEmulators;
-}
 
 async function accountRows(emu: EmulatorProcess): Promise<number> {
 	const tables = JSON.parse((await request(`${emu.dataverse}/_emulator/tables`, 'GET', {})).body) as Array<{ logicalName: string; rows: number }>;

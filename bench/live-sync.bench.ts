@@ -20,8 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { INTEGRATION_APP, TENANT_ID, USER_APP } from '../emulators/common/directory';
-import type { RunningEmulators } from '../emulators';
+import { INTEGRATION_APP, USER_APP } from '../emulators/common/directory';
 import { defaultStateFile, openSqliteStateStore, type JournalEntry, type StateStore } from '../lib/state';
 import { failureSamples } from '../lib/sync';
 import { emulatorCredentials } from '../scripts/emulatorCredentials';
@@ -31,7 +30,7 @@ import { bearerTokens } from '../test/support/emulators';
 import { ensureN8n, N8nInstance, startN8n, type WorkflowJson } from '../test/support/n8n/instance';
 import { webhookNode } from '../test/support/n8n/nodes';
 import { checkDist, machine } from './support/machine';
-import { request, startEmulatorProcess, type EmulatorProcess } from './support/emulatorProcess';
+import { emulatorsOf, request, startEmulatorProcess, type EmulatorProcess } from './support/emulatorProcess';
 
 const argText = (name: string, fallback: string) => {
 	const i = process.argv.indexOf(`--${name}`);
@@ -586,15 +585,7 @@ async function main(): Promise<void> {
 	const emu = await startEmulatorProcess(CUSTOMERS);
 	const tokenOrigin = new URL(emu.tokenUrl).origin;
 	const integration = INTEGRATION_APP;
-	// What initialCopy and the credentials read of a RunningEmulators: URLs and the app registrations.
-	const emulators = {
-		token: { url: tokenOrigin, tokenUrl: emu.tokenUrl, tokenUrlV1: `${tokenOrigin}/${TENANT_ID}/oauth2/token` },
-		fo: { url: emu.fo },
-		dataverse: { url: emu.dataverse },
-		tenantId: TENANT_ID,
-		integrationApp: { clientId: integration.clientId, clientSecret: integration.clientSecret },
-		userApp: { clientId: USER_APP.clientId, clientSecret: USER_APP.clientSecret },
-	} as unknown as RunningEmulators;
+	const emulators = emulatorsOf(emu);
 	const userFolder = mkdtempSync(path.join(os.tmpdir(), 'dw-bench-live-'));
 	let n8n: N8nInstance | undefined;
 	let store: StateStore | undefined;

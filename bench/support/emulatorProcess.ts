@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { INTEGRATION_APP, TENANT_ID } from '../../emulators/common/directory';
+import { INTEGRATION_APP, TENANT_ID, USER_APP } from '../../emulators/common/directory';
+import type { RunningEmulators } from '../../emulators';
 import { freePort } from '../../test/support/n8n/instance';
 
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -126,4 +127,17 @@ export function printTable(title: string, rows: Row[]): void {
 			`| ${r.scenario} | ${r.records} | ${r.requests} | ${r.errors} | ${(r.records / r.seconds).toFixed(0)} | ${(r.requests / r.seconds).toFixed(0)} | ${quantile(sorted, 0.5).toFixed(1)} | ${quantile(sorted, 0.95).toFixed(1)} | ${quantile(sorted, 0.99).toFixed(1)} | ${r.rssMb.toFixed(0)} |`,
 		);
 	}
+}
+
+/** What initialCopy and the credentials read of a RunningEmulators: URLs and the app registrations. */
+export function emulatorsOf(emu: EmulatorProcess): RunningEmulators {
+	const tokenOrigin = new URL(emu.tokenUrl).origin;
+	return {
+		token: { url: tokenOrigin, tokenUrl: emu.tokenUrl, tokenUrlV1: `${tokenOrigin}/${TENANT_ID}/oauth2/token` },
+		fo: { url: emu.fo },
+		dataverse: { url: emu.dataverse },
+		tenantId: TENANT_ID,
+		integrationApp: { clientId: INTEGRATION_APP.clientId, clientSecret: INTEGRATION_APP.clientSecret },
+		userApp: { clientId: USER_APP.clientId, clientSecret: USER_APP.clientSecret },
+	} as unknown as RunningEmulators;
 }
